@@ -1,0 +1,617 @@
+import hashlib
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaches.models import Coach, Specialism, Team
+from locations.models import Municipality, Site
+
+
+def local_datetime(day, at: time) -> datetime:
+    """An aware datetime for a local wall-clock time on a date, in the project time zone."""
+    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Recurrence(models.TextChoices):
+    MONTHLY = "monthly", _("n-ter Wochentag im Monat")
+    WEEKLY = "weekly", _("alle n Wochen")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Montag")
+    TUESDAY = 1, _("Dienstag")
+    WEDNESDAY = 2, _("Mittwoch")
+    THURSDAY = 3, _("Donnerstag")
+    FRIDAY = 4, _("Freitag")
+    SATURDAY = 5, _("Samstag")
+    SUNDAY = 6, _("Sonntag")
+
+
+class WeekOfMonth(models.IntegerChoices):
+    FIRST = 1, _("1.")
+    SECOND = 2, _("2.")
+    THIRD = 3, _("3.")
+    FOURTH = 4, _("4.")
+    LAST = -1, _("letzter")
+
+
+class OutreachSeries(models.Model):
+    """The rule that generates counselling days, e.g. "2nd Tuesday, 9:00-12:00"."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="series", verbose_name=_("Ort")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="series", verbose_name=_("Team")
+    )
+    recurrence = models.CharField(
+        _("Wiederholung"), max_length=10, choices=Recurrence, default=Recurrence.MONTHLY
+    )
+    week_of_month = models.SmallIntegerField(
+        _("Woche im Monat"), choices=WeekOfMonth, null=True, blank=True
+    )
+    weekday = models.SmallIntegerField(_("Wochentag"), choices=Weekday)
+    interval_weeks = models.PositiveSmallIntegerField(_("alle n Wochen"), default=1)
+    start_time = models.TimeField(_("Beginn"))
+    end_time = models.TimeField(_("Ende"))
+    slot_minutes = models.PositiveSmallIntegerField(_("Minuten pro Termin"), default=30)
+    seats_per_slot = models.PositiveSmallIntegerField(_("Plätze pro Termin"), default=1)
+    starts_on = models.DateField(_("von"))
+    ends_on = models.DateField(_("bis"))
+
+    class Meta:
+        verbose_name = _("Terminreihe")
+        verbose_name_plural = _("Terminreihen")
+        ordering = ["site__municipality__name", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="series_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="series_range"),
+            models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="series_seats_min"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="series_slot_min"),
+            models.CheckConstraint(condition=Q(interval_weeks__gte=1), name="series_interval_min"),
+        ]
+
+    def __str__(self):
+        return f"{self.site} ({self.get_recurrence_display()})"
+
+
+class DayStatus(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    PUBLISHED = "published", _("veröffentlicht")
+    CANCELLED = "cancelled", _("abgesagt")
+
+
+class OutreachDayQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=DayStatus.PUBLISHED)
+
+    def upcoming(self, now=None):
+        return self.filter(ends_at__gt=now or timezone.now())
+
+    def served_by(self, coach):
+        return self.filter(coaches=coach)
+
+
+class OutreachDay(models.Model):
+    """A Beratungstag: one date at one venue, with its team and slots."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="days", verbose_name=_("Ort")
+    )
+    series = models.ForeignKey(
+        OutreachSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="days",
+        verbose_name=_("Terminreihe"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="days",
+        verbose_name=_("Team"),
+    )
+    coaches = models.ManyToManyField(
+        Coach,
+        through="DayCoach",
+        related_name="days",
+        blank=True,
+        verbose_name=_("anwesende Jobcoaches"),
+    )
+    date = models.DateField(_("Datum"))
+    # Stored in UTC; the local wall-clock times are derived from them.
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+    slot_minutes = models.PositiveSmallIntegerField(_("Minuten pro Termin"), default=30)
+    seats_per_slot = models.PositiveSmallIntegerField(_("Plätze pro Termin"), default=1)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=DayStatus, default=DayStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("abgesagt am"), null=True, blank=True)
+    cancel_reason = models.CharField(_("Grund der Absage"), max_length=300, blank=True)
+
+    objects = OutreachDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Beratungstag")
+        verbose_name_plural = _("Beratungstage")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="day_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="day_seats_min"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="day_slot_min"),
+            models.UniqueConstraint(fields=["site", "date"], name="one_day_per_site_and_date"),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.site.municipality.name}, {self.date:%d.%m.%Y}"
+
+    @property
+    def is_published(self):
+        return self.status == DayStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self):
+        return self.status == DayStatus.CANCELLED
+
+    @property
+    def is_past(self):
+        return self.ends_at <= timezone.now()
+
+    @property
+    def is_held(self):
+        """A published day whose time has passed counts as held."""
+        return self.is_published and self.is_past
+
+
+class DayCoach(models.Model):
+    """A coach present on a day. The day's times are copied here so the database can
+    refuse one coach on two overlapping days (an exclusion constraint on PostgreSQL)."""
+
+    day = models.ForeignKey(
+        OutreachDay, on_delete=models.CASCADE, related_name="day_coaches", verbose_name=_("Tag")
+    )
+    coach = models.ForeignKey(
+        Coach, on_delete=models.PROTECT, related_name="day_coaches", verbose_name=_("Jobcoach")
+    )
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+
+    class Meta:
+        verbose_name = _("Jobcoach am Tag")
+        verbose_name_plural = _("Jobcoaches am Tag")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "coach"], name="one_coach_once_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.coach} – {self.day}"
+
+    def save(self, *args, **kwargs):
+        # The times always follow the day; they are only here for the constraint.
+        self.starts_at, self.ends_at = self.day.starts_at, self.day.ends_at
+        super().save(*args, **kwargs)
+
+
+class SlotQuerySet(models.QuerySet):
+    def bookable(self, now=None):
+        """Slots of published days inside the booking window that still have a seat."""
+        now = now or timezone.now()
+        return self.filter(
+            day__status=DayStatus.PUBLISHED,
+            starts_at__gte=now + timedelta(hours=settings.BOOKING_CLOSES_HOURS),
+            starts_at__lte=now + timedelta(days=settings.BOOKING_OPENS_DAYS),
+            seats_taken__lt=F("capacity"),
+        )
+
+    def on(self, day):
+        return self.filter(day=day)
+
+
+class Slot(models.Model):
+    """A Zeitfenster. Each slot is a stored row so a booking has one row to lock and count
+    against; seats_taken is the counter the database keeps within capacity."""
+
+    day = models.ForeignKey(
+        OutreachDay, on_delete=models.CASCADE, related_name="slots", verbose_name=_("Tag")
+    )
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+    capacity = models.PositiveSmallIntegerField(_("Plätze"), default=1)
+    seats_taken = models.PositiveSmallIntegerField(_("belegte Plätze"), default=0)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zeitfenster")
+        verbose_name_plural = _("Zeitfenster")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_min"),
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="slot_never_overbooked"
+            ),
+            models.UniqueConstraint(fields=["day", "starts_at"], name="one_slot_per_day_and_start"),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.day} {local:%H:%M}"
+
+    @property
+    def seats_free(self):
+        return self.capacity - self.seats_taken
+
+    def is_full(self):
+        return self.seats_taken >= self.capacity
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("gebucht")
+    CANCELLED = "cancelled", _("abgesagt")
+    ATTENDED = "attended", _("erschienen")
+    NO_SHOW = "no_show", _("nicht erschienen")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("online gebucht")
+    WALK_IN = "walk_in", _("ohne Termin gekommen")
+
+
+class CancelledBy(models.TextChoices):
+    CLIENT = "client", _("Ratsuchende Person")
+    OFFICE = "office", _("Jobcenter")
+
+
+ACTIVE_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def confirmed(self):
+        return self.filter(status=BookingStatus.CONFIRMED)
+
+    def by_token(self, token: str):
+        return self.filter(tokens__token_hash=hash_token(token))
+
+
+class Booking(models.Model):
+    """A Termin. Reached by the client only through a secret link (see BookingToken);
+    the reference is random and short, for the phone and the desk."""
+
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("Zeitfenster")
+    )
+    # Copied from the slot so the database can allow one active booking per email and day.
+    day = models.ForeignKey(
+        OutreachDay, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("Tag")
+    )
+    reference = models.CharField(_("Buchungsnummer"), max_length=12, unique=True)
+    # A per-form random key: the same form posted twice finds the first booking.
+    submission_key = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=BookingStatus, default=BookingStatus.CONFIRMED
+    )
+    channel = models.CharField(_("Weg"), max_length=10, choices=Channel, default=Channel.ONLINE)
+    # False only for a walk-in recorded as an extra when every seat was taken.
+    takes_seat = models.BooleanField(_("belegt einen Platz"), default=True)
+
+    name = models.CharField(_("Name"), max_length=120)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    topics = models.ManyToManyField(
+        Specialism, related_name="bookings", blank=True, verbose_name=_("Anliegen")
+    )
+    need_step_free = models.BooleanField(_("braucht stufenlosen Zugang"), default=False)
+    need_child = models.BooleanField(_("bringt ein Kind mit"), default=False)
+    interpreter_language = models.CharField(_("Dolmetschen für"), max_length=60, blank=True)
+    needs_other = models.CharField(_("anderer Bedarf"), max_length=200, blank=True)
+    note = models.TextField(_("Nachricht"), max_length=1000, blank=True)
+    language = models.CharField(_("Sprache"), max_length=8, default="de")
+    consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    rescheduled_at = models.DateTimeField(_("verschoben am"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("abgesagt am"), null=True, blank=True)
+    cancelled_by = models.CharField(
+        _("abgesagt von"), max_length=10, choices=CancelledBy, blank=True
+    )
+    cancel_reason = models.CharField(_("Grund der Absage"), max_length=300, blank=True)
+    # Raised on every move so calendar apps replace the old event (.ics SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    reminded_at = models.DateTimeField(_("erinnert am"), null=True, blank=True)
+
+    outcome_note = models.TextField(_("Ergebnis"), max_length=1000, blank=True)
+    outcome_recorded_at = models.DateTimeField(_("Ergebnis erfasst am"), null=True, blank=True)
+    follow_up_on = models.DateField(_("Nachfassen am"), null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(_("Nachfassen erledigt am"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymisiert am"), null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Termin")
+        verbose_name_plural = _("Termine")
+        ordering = ["slot__starts_at", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "email"],
+                condition=Q(status="confirmed") & ~Q(email=""),
+                name="one_active_booking_per_email_and_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "reminded_at"]),
+            models.Index(
+                fields=["follow_up_on"], condition=Q(follow_up_done_at=None), name="open_follow_ups"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_past(self):
+        return self.slot.ends_at <= timezone.now()
+
+
+class BookingToken(models.Model):
+    """A secret manage link of a booking, stored only as a SHA-256 hash.
+
+    The raw token is shown once: on the confirmation page, or inside one email. Each
+    email gets a fresh token, so no raw token is ever kept in the database or the broker.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Zugangslink")
+        verbose_name_plural = _("Zugangslinks")
+
+    def __str__(self):
+        return f"{self.booking} ({self.created_at:%Y-%m-%d})"
+
+
+class OutcomeCode(models.TextChoices):
+    ADVICE = "advice", _("Beratung gegeben")
+    APPLICATION = "application", _("Hilfe bei Bewerbungen")
+    EMPLOYER = "employer", _("an Arbeitgeber vermittelt")
+    TRAINING = "training", _("Weiterbildung oder Qualifizierung")
+    CHILDCARE = "childcare", _("Kinderbetreuung geklärt")
+    HEALTH = "health", _("Hilfe zur Gesundheit")
+    JOB_START = "job_start", _("Arbeitsaufnahme")
+    OTHER = "other", _("Sonstiges")
+
+
+class BookingOutcome(models.Model):
+    """One structured outcome code of a booking; stored as rows so statistics count them
+    in the database."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("Termin")
+    )
+    code = models.CharField(_("Ergebnis"), max_length=20, choices=OutcomeCode)
+
+    class Meta:
+        verbose_name = _("Ergebnis")
+        verbose_name_plural = _("Ergebnisse")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "code"], name="one_outcome_code_per_booking")
+        ]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("wartet")
+    OFFERED = "offered", _("Platz angeboten")
+    BOOKED = "booked", _("gebucht")
+    EXPIRED = "expired", _("Angebot abgelaufen")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+class WaitlistEntry(models.Model):
+    """A Warteliste entry for a full day (or any day in a municipality)."""
+
+    day = models.ForeignKey(
+        OutreachDay,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="waitlist",
+        verbose_name=_("Tag"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="waitlist",
+        verbose_name=_("Gemeinde"),
+    )
+    name = models.CharField(_("Name"), max_length=120)
+    email = models.EmailField(_("E-Mail"))
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    earliest = models.TimeField(_("frühestens"), null=True, blank=True)
+    latest = models.TimeField(_("spätestens"), null=True, blank=True)
+    language = models.CharField(_("Sprache"), max_length=8, default="de")
+    consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=WaitlistStatus, default=WaitlistStatus.WAITING
+    )
+    offered_slot = models.ForeignKey(
+        Slot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("angebotener Termin"),
+    )
+    offer_expires_at = models.DateTimeField(_("Angebot gilt bis"), null=True, blank=True)
+    created_at = models.DateTimeField(_("eingetragen am"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymisiert am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Wartelisten-Eintrag")
+        verbose_name_plural = _("Warteliste")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day__isnull=False) | Q(municipality__isnull=False),
+                name="waitlist_has_day_or_municipality",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} – {self.day or self.municipality}"
+
+
+class MailKind(models.TextChoices):
+    BOOKING_CONFIRMED = "booking_confirmed", _("Buchung bestätigt")
+    BOOKING_MOVED = "booking_moved", _("Termin verschoben")
+    BOOKING_CANCELLED = "booking_cancelled", _("Termin abgesagt")
+    REMINDER = "reminder", _("Erinnerung")
+    DAY_CANCELLED = "day_cancelled", _("Beratungstag abgesagt")
+    WAITLIST_OFFER = "waitlist_offer", _("Platz von der Warteliste")
+    PASSWORD_RESET = "password_reset", _("Passwort zurücksetzen")
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", _("wartet auf Versand")
+    SENDING = "sending", _("wird gesendet")
+    SENT = "sent", _("gesendet")
+    RETRYING = "retrying", _("neuer Versuch geplant")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+class OutgoingMail(models.Model):
+    """An email to send, written in the same transaction as the change it reports.
+
+    The row is the durable record: a worker claims it, sends, and marks it sent. The
+    address and text are built at send time from the booking, so no personal data sits in
+    this table or in the broker.
+    """
+
+    kind = models.CharField(_("Art"), max_length=20, choices=MailKind)
+    # Makes queueing idempotent: the same notice for the same event is queued once.
+    key = models.CharField(max_length=120, unique=True)
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Termin"),
+    )
+    waitlist_entry = models.ForeignKey(
+        WaitlistEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Wartelisten-Eintrag"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Benutzerkonto"),
+    )
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.CharField(_("letzter Fehler"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("übernommen am"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ausgehende E-Mail")
+        verbose_name_plural = _("ausgehende E-Mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class AuditAction(models.TextChoices):
+    VIEW_DAY = "view_day", _("Tagesplan angesehen")
+    VIEW_BOOKING = "view_booking", _("Termin angesehen")
+    PRINT_DAY = "print_day", _("Tagesplan gedruckt")
+    CHANGE_BOOKING = "change_booking", _("Termin geändert")
+    ADD_WALK_IN = "add_walk_in", _("Person ohne Termin erfasst")
+    EXPORT = "export", _("Daten exportiert")
+
+
+class AuditEntry(models.Model):
+    """Who looked at or changed client data, and when."""
+
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("Benutzerkonto"),
+    )
+    action = models.CharField(_("Aktion"), max_length=20, choices=AuditAction)
+    day = models.ForeignKey(
+        OutreachDay,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Tag"),
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Termin"),
+    )
+    detail = models.CharField(_("Details"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Zugriffsprotokoll")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("termin/<str:token>/", views.manage, name="manage"),
+]

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Specialism(models.Model):
+    """A counselling topic a coach covers; clients pick these as their concerns."""
+
+    name = models.CharField(_("Name"), max_length=120)
+    slug = models.SlugField(_("Kurzname"), max_length=120, unique=True)
+    description = models.CharField(
+        _("Erklärung für Ratsuchende"),
+        max_length=300,
+        help_text=_("Ein kurzer Satz in einfacher Sprache."),
+    )
+
+    class Meta:
+        verbose_name = _("Themenschwerpunkt")
+        verbose_name_plural = _("Themenschwerpunkte")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CoachQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Coach(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="coach",
+        verbose_name=_("Benutzerkonto"),
+    )
+    name = models.CharField(_("Name"), max_length=120)
+    specialisms = models.ManyToManyField(
+        Specialism, related_name="coaches", blank=True, verbose_name=_("Themenschwerpunkte")
+    )
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    objects = CoachQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Jobcoach")
+        verbose_name_plural = _("Jobcoaches")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """A standing group of coaches with complementary specialisms."""
+
+    name = models.CharField(_("Name"), max_length=120, unique=True)
+    lead = models.ForeignKey(
+        Coach,
+        on_delete=models.PROTECT,
+        related_name="teams_led",
+        verbose_name=_("Teamleitung"),
+    )
+    members = models.ManyToManyField(Coach, related_name="teams", verbose_name=_("Mitglieder"))
+
+    class Meta:
+        verbose_name = _("Team")
+        verbose_name_plural = _("Teams")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

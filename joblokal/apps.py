@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JobLokalConfig(AppConfig):
+    name = "joblokal"
+    verbose_name = "JobLokal"

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Report whether the database and, when one is configured, the broker answer."""
+    checks = {"database": _database_ok()}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _broker_ok()
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "error"} | {
+        name: "ok" if ok else "error" for name, ok in checks.items()
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    from joblokal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def ratelimited(request, exception=None):
+    return render(request, "429.html", status=429)

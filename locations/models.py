@@ -1,0 +1,69 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def with_next_day(self, now=None):
+        """Each municipality with `next_day` set to its next published day (or None),
+        in two queries however many municipalities there are."""
+        from appointments.models import OutreachDay
+
+        upcoming = OutreachDay.objects.published().upcoming(now)
+        next_day = upcoming.filter(site__municipality=models.OuterRef("pk")).order_by("starts_at")
+        municipalities = list(self.annotate(next_day_id=models.Subquery(next_day.values("pk")[:1])))
+        days = upcoming.select_related("site").in_bulk(
+            [m.next_day_id for m in municipalities if m.next_day_id]
+        )
+        for municipality in municipalities:
+            municipality.next_day = days.get(municipality.next_day_id)
+        return municipalities
+
+
+class Municipality(models.Model):
+    """A Gemeinde or Samtgemeinde where counselling days are held."""
+
+    name = models.CharField(_("Name"), max_length=120)
+    slug = models.SlugField(_("Kurzname in der Adresse"), max_length=120, unique=True)
+    district = models.CharField(_("Landkreis"), max_length=120)
+    active = models.BooleanField(_("aktiv"), default=True)
+    contact_name = models.CharField(_("Ansprechperson im Rathaus"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("E-Mail der Ansprechperson"), blank=True)
+    contact_phone = models.CharField(_("Telefon der Ansprechperson"), max_length=40, blank=True)
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Gemeinde")
+        verbose_name_plural = _("Gemeinden")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    """A venue in a municipality, usually a room in the town hall."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="sites",
+        verbose_name=_("Gemeinde"),
+    )
+    name = models.CharField(_("Name"), max_length=120, help_text=_("z. B. Rathaus"))
+    address = models.CharField(_("Adresse"), max_length=200)
+    room = models.CharField(_("Raum"), max_length=120, blank=True)
+    directions = models.TextField(_("Anfahrt"), blank=True)
+    step_free = models.BooleanField(_("stufenlos erreichbar"), default=False)
+    accessibility_notes = models.TextField(_("Hinweise zur Barrierefreiheit"), blank=True)
+
+    class Meta:
+        verbose_name = _("Ort")
+        verbose_name_plural = _("Orte")
+        ordering = ["municipality__name", "name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.municipality.name}"

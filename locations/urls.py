@@ -1,0 +1,9 @@
+from django.urls import path
+
+from locations import views
+
+app_name = "locations"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+]
