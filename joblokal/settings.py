@@ -74,7 +74,9 @@ WSGI_APPLICATION = "joblokal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # An operator can replace the legal pages (privacy notice, accessibility statement,
+        # imprint) and any other template with files in JOBLOKAL_TEMPLATE_DIR.
+        "DIRS": [*envlist("JOBLOKAL_TEMPLATE_DIR", []), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -87,6 +89,20 @@ TEMPLATES = [
         },
     },
 ]
+
+# Who runs this service; shown on the privacy notice, accessibility statement and imprint.
+OPERATOR = {
+    "name": envstr("OPERATOR_NAME", "Jobcenter im Landkreis Celle"),
+    "address": envstr("OPERATOR_ADDRESS", "Musterstraße 1, 29221 Celle"),
+    "email": envstr("OPERATOR_EMAIL", "jobcenter@joblokal.example"),
+    "phone": envstr("OPERATOR_PHONE", "05141 000000"),
+    "representative": envstr("OPERATOR_REPRESENTATIVE", "die Geschäftsführung"),
+    "privacy_officer_email": envstr("PRIVACY_OFFICER_EMAIL", "datenschutz@joblokal.example"),
+    "accessibility_email": envstr("ACCESSIBILITY_FEEDBACK_EMAIL", "barrierefrei@joblokal.example"),
+    "supervisory_authority": envstr(
+        "SUPERVISORY_AUTHORITY", "Die Landesbeauftragte für den Datenschutz Niedersachsen"
+    ),
+}
 
 # --- Database -------------------------------------------------------------------------
 
@@ -216,7 +232,7 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", PRODUCTION)
 if envbool("TRUST_X_FORWARDED_PROTO", PRODUCTION):
     # Behind a TLS-terminating proxy that sets this header (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("team/", include("coaches.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("datenschutz/", views.privacy, name="privacy"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("impressum/", views.imprint, name="imprint"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

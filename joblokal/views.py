@@ -54,3 +54,19 @@ def server_error(request):
 
 def ratelimited(request, exception=None):
     return render(request, "429.html", status=429)
+
+
+def legal_page(template_name):
+    """A public information page whose text an operator can replace (see README)."""
+
+    @require_GET
+    def view(request):
+        context = {"operator": settings.OPERATOR, "retention_days": settings.RETENTION_DAYS}
+        return render(request, template_name, context)
+
+    return view
+
+
+privacy = legal_page("pages/privacy.html")
+accessibility = legal_page("pages/accessibility.html")
+imprint = legal_page("pages/imprint.html")

@@ -39,3 +39,10 @@ def test_an_admin_page_is_valid_html(page, html_pages, live_server):
     page.goto("/admin/appointments/outreachday/")
     assert page.locator("#result_list").is_visible()
     html_pages(page, "admin-days")
+
+
+@pytest.mark.parametrize("path", ["/datenschutz/", "/barrierefreiheit/", "/impressum/"])
+def test_the_legal_pages_are_accessible_and_valid(page, html_pages, path):
+    page.goto(path)
+    assert_accessible(page)
+    html_pages(page, path.strip("/"))
