@@ -18,6 +18,7 @@ from appointments.services import ClientDetails
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,40}$")
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+EMAIL_INVALID = _("Diese E-Mail-Adresse stimmt nicht. Bitte prüfen Sie sie.")
 
 
 def new_submission_key() -> str:
@@ -110,6 +111,7 @@ class BookingForm(BotGuardMixin):
         label=_("E-Mail"),
         required=False,
         max_length=254,
+        error_messages={"invalid": EMAIL_INVALID},
         help_text=_(
             "Für die Bestätigung und die Erinnerung. "
             "Ohne E-Mail bekommen Sie keine Bestätigung und keine Erinnerung."
@@ -228,6 +230,7 @@ class WaitlistForm(BotGuardMixin):
     email = forms.EmailField(
         label=_("E-Mail"),
         max_length=254,
+        error_messages={"invalid": EMAIL_INVALID},
         help_text=_("Wenn ein Platz frei wird, schreiben wir Ihnen hierhin."),
     )
     phone = PhoneField(label=_("Telefon (freiwillig)"), required=False, max_length=40)
