@@ -43,7 +43,9 @@ def clean_text(value: str) -> str:
         if char in "\r\n\t":
             continue
         if unicodedata.category(char) in {"Cc", "Zl", "Zp"} or char in BIDI_CONTROLS:
-            raise ValidationError(_("Der Text enthält ein Zeichen, das wir nicht speichern können."))
+            raise ValidationError(
+                _("Der Text enthält ein Zeichen, das wir nicht speichern können.")
+            )
     return value
 
 
@@ -73,7 +75,7 @@ def privacy_consent_field() -> forms.BooleanField:
         error_messages={"required": _("Bitte stimmen Sie der Datenschutz-Erklärung zu.")},
     )
     field.label = format_html(
-        "{} <a href=\"{}\">{}</a>",
+        '{} <a href="{}">{}</a>',
         _("Ich habe die Datenschutz-Erklärung gelesen. Ich bin einverstanden."),
         reverse("privacy"),
         _("Datenschutz-Erklärung lesen"),
@@ -133,15 +135,17 @@ class BookingForm(BotGuardMixin):
             "invalid_pk_value": _("Dieses Thema gibt es an diesem Tag nicht."),
         },
     )
-    need_step_free = forms.BooleanField(label=_("Ich brauche einen Zugang ohne Stufen."), required=False)
+    need_step_free = forms.BooleanField(
+        label=_("Ich brauche einen Zugang ohne Stufen."), required=False
+    )
     need_child = forms.BooleanField(label=_("Ich bringe ein Kind mit."), required=False)
     need_interpreter = forms.BooleanField(
         label=_("Ich brauche eine Person, die übersetzt."), required=False
     )
-    interpreter_language = LineField(
-        label=_("Welche Sprache?"), required=False, max_length=60
+    interpreter_language = LineField(label=_("Welche Sprache?"), required=False, max_length=60)
+    needs_other = LineField(
+        label=_("Etwas anderes, das wir wissen sollten"), required=False, max_length=200
     )
-    needs_other = LineField(label=_("Etwas anderes, das wir wissen sollten"), required=False, max_length=200)
     note = TextField(
         label=_("Kurze Nachricht (freiwillig)"),
         required=False,
@@ -212,10 +216,14 @@ class TimeFilterForm(forms.Form):
     """The "from … until …" filter of a day page; plain GET, works without JavaScript."""
 
     von = forms.TimeField(
-        label=_("ab"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("ab"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     bis = forms.TimeField(
-        label=_("bis"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("bis"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
     def clean(self):
@@ -257,7 +265,9 @@ class WaitlistForm(BotGuardMixin):
             "name",
             "email",
             "phone",
-            Fieldset(_("Welche Zeit passt Ihnen?"), Div("earliest", "latest", css_class="jl-times")),
+            Fieldset(
+                _("Welche Zeit passt Ihnen?"), Div("earliest", "latest", css_class="jl-times")
+            ),
             "consent",
             self.honeypot_div(),
             "submission_key",
@@ -291,4 +301,3 @@ class MoveForm(forms.Form):
             min_value=_("Bitte wählen Sie einen neuen Termin."),
             max_value=_("Bitte wählen Sie einen neuen Termin."),
         )
-

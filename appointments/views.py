@@ -95,9 +95,7 @@ def day(request, pk):
 def book(request, pk):
     now = timezone.now()
     slot = get_object_or_404(
-        Slot.objects.select_related("day__site__municipality").exclude(
-            day__status=DayStatus.DRAFT
-        ),
+        Slot.objects.select_related("day__site__municipality").exclude(day__status=DayStatus.DRAFT),
         pk=pk,
     )
     if request.method != "POST":
@@ -280,7 +278,9 @@ def move(request, token):
         alternatives = _next_free_slots(now, near_day_id=booking.day_id, exclude_pk=booking.slot_id)
         return _render_manage(request, booking, token, alternatives=alternatives, status=409)
     except services.SlotNotBookable:
-        messages.error(request, _("Diesen Termin kann man nicht buchen. Bitte wählen Sie einen anderen."))
+        messages.error(
+            request, _("Diesen Termin kann man nicht buchen. Bitte wählen Sie einen anderen.")
+        )
     except services.AlreadyBooked:
         messages.error(request, _("An diesem Tag haben Sie schon einen anderen Termin."))
     except services.BookingClosed:

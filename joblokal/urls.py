@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from joblokal import views
 
@@ -15,9 +15,7 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("team/", include("coaches.urls")),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "datenschutz/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"
-    ),
+    path("datenschutz/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -49,7 +49,11 @@ FIELD_CASES = [
     ({"email": "", "phone": "call me maybe"}, "Bitte nur Ziffern", "Please use only digits"),
     ({"note": "n" * 1001}, "höchstens 1000 Zeichen", "at most 1000 characters"),
     ({"note": "Hallo\x1b[31m"}, "ein Zeichen, das wir nicht speichern", "a character we cannot"),
-    ({"interpreter_language": "Arabisch\r\nTürkisch"}, "Bitte nur eine Zeile", "Please write one line"),
+    (
+        {"interpreter_language": "Arabisch\r\nTürkisch"},
+        "Bitte nur eine Zeile",
+        "Please write one line",
+    ),
     ({"topics": ["abc"]}, "Dieses Thema gibt es an diesem Tag nicht.", "not offered on this day"),
     ({"consent": None}, "Datenschutz-Erklärung zu", "agree to the privacy notice"),
 ]
@@ -57,7 +61,9 @@ FIELD_CASES = [
 
 @pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("fields, german, english", FIELD_CASES)
-def test_bad_fields_get_a_clear_message_and_save_nothing(client, day, fields, german, english, language):
+def test_bad_fields_get_a_clear_message_and_save_nothing(
+    client, day, fields, german, english, language
+):
     before = footprint()
     response = client.post(
         f"/buchen/{day.slots.first().pk}/",
@@ -76,9 +82,7 @@ def test_a_topic_of_another_day_is_refused(client, day):
         factories.site(), coaches=[factories.coach(specialisms=[factories.specialism("Fremd")])]
     )
     foreign = elsewhere.coaches.first().specialisms.first()
-    response = client.post(
-        f"/buchen/{day.slots.first().pk}/", form_data(day, topics=[foreign.pk])
-    )
+    response = client.post(f"/buchen/{day.slots.first().pk}/", form_data(day, topics=[foreign.pk]))
     assert "Dieses Thema gibt es an diesem Tag nicht." in response.content.decode()
     assert not Booking.objects.exists()
 
@@ -145,7 +149,9 @@ def test_a_past_slot_in_english_says_so_in_english(client):
 
 @pytest.fixture
 def roomy_day():
-    return factories.day(seats=1000, coaches=[factories.coach(specialisms=[factories.specialism()])])
+    return factories.day(
+        seats=1000, coaches=[factories.coach(specialisms=[factories.specialism()])]
+    )
 
 
 @settings(
@@ -166,7 +172,13 @@ def test_any_input_books_once_or_explains_why(
 ):
     settings.RATELIMIT_ENABLE = False  # the limit has its own test; here only the input counts
     before = footprint()
-    fields = dict(name=name, email=email, phone=phone, note=note, needs_other=needs_other)
+    fields = {
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "note": note,
+        "needs_other": needs_other,
+    }
     response = client.post(
         f"/buchen/{roomy_day.slots.first().pk}/", form_data(roomy_day, submission_key=key, **fields)
     )

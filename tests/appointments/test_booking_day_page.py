@@ -42,7 +42,9 @@ def test_it_shows_the_venue_and_how_to_get_there(client):
 def test_it_explains_each_specialism_present_in_one_sentence(client):
     day = wathlingen_day()
     body = client.get(f"/tag/{day.pk}/").content.decode()
-    assert "<dt>Familie und Beruf</dt><dd>Für Frauen, die Familie und Arbeit verbinden.</dd>" in body
+    assert (
+        "<dt>Familie und Beruf</dt><dd>Für Frauen, die Familie und Arbeit verbinden.</dd>" in body
+    )
 
 
 def test_it_marks_slots_free_or_taken(client):

@@ -21,9 +21,7 @@ def form_data(day=None, **fields):
         "name": "Maria Muster",
         "email": "maria@example.org",
         "phone": "",
-        "topics": list(
-            Specialism.objects.filter(coaches__days=day).values_list("pk", flat=True)
-        ),
+        "topics": list(Specialism.objects.filter(coaches__days=day).values_list("pk", flat=True)),
         "need_child": "on",
         "note": "Ich suche Arbeit ab 8 Uhr.",
         "consent": "on",
@@ -35,7 +33,9 @@ def form_data(day=None, **fields):
 
 
 def book(client, slot, remote_addr="127.0.0.1", **fields):
-    return client.post(f"/buchen/{slot.pk}/", form_data(slot.day, **fields), REMOTE_ADDR=remote_addr)
+    return client.post(
+        f"/buchen/{slot.pk}/", form_data(slot.day, **fields), REMOTE_ADDR=remote_addr
+    )
 
 
 def test_the_form_offers_the_topics_of_that_day_and_a_privacy_link(client):
@@ -161,7 +161,9 @@ def test_a_second_booking_with_the_same_email_on_a_day_is_refused(client):
     first, second = a_day().slots.all()[:2]
     book(client, first)
     response = book(client, second, submission_key="z" * 32)
-    assert "Mit dieser E-Mail gibt es an diesem Tag schon einen Termin." in response.content.decode()
+    assert (
+        "Mit dieser E-Mail gibt es an diesem Tag schon einen Termin." in response.content.decode()
+    )
     assert Booking.objects.count() == 1
 
 

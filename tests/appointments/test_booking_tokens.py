@@ -67,7 +67,11 @@ def test_a_tampered_token_never_reaches_another_booking(client):
     slot_a, slot_b = factories.day().slots.all()[:2]
     _, token_a = factories.booking(slot_a)
     booking_b, token_b = factories.booking(slot_b)
-    for tampered in [token_a[:-1], token_a[:-1] + ("A" if token_a[-1] != "A" else "B"), token_a.upper()]:
+    for tampered in [
+        token_a[:-1],
+        token_a[:-1] + ("A" if token_a[-1] != "A" else "B"),
+        token_a.upper(),
+    ]:
         if tampered in (token_a, token_b):
             continue
         response = client.get(f"/termin/{tampered}/")

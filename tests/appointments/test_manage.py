@@ -52,7 +52,9 @@ def test_cancelling_twice_is_harmless(client):
 
 def test_it_lists_free_slots_of_any_published_day_to_move_to(client):
     booking, token = booked()
-    other = factories.day(factories.site(factories.municipality("Bergen")), on=factories.future_date(9))
+    other = factories.day(
+        factories.site(factories.municipality("Bergen")), on=factories.future_date(9)
+    )
     factories.day(factories.site(), on=factories.future_date(10), status=DayStatus.DRAFT)
     body = client.get(f"/termin/{token}/").content.decode()
     assert f'<option value="{other.pk}"' in body
@@ -118,7 +120,7 @@ def test_a_passed_appointment_is_read_only(client):
     )
     body = client.get(f"/termin/{token}/").content.decode()
     assert "Dieser Termin ist vorbei." in body
-    assert "<form method=\"post\" action=\"/termin/" not in body
+    assert '<form method="post" action="/termin/' not in body
     response = client.post(f"/termin/{token}/absagen/", {}, follow=True)
     assert "Dieser Termin kann nicht mehr geändert werden." in response.content.decode()
     assert Booking.objects.get().status == BookingStatus.CONFIRMED

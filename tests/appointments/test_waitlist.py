@@ -107,9 +107,7 @@ def test_cancelled_and_draft_days_have_no_waiting_list(client):
 def test_join_waitlist_refuses_a_day_that_has_begun():
     day = full_day()
     with pytest.raises(services.SlotNotBookable):
-        services.join_waitlist(
-            day=day, name="Maria", email="m@example.org", now=day.starts_at
-        )
+        services.join_waitlist(day=day, name="Maria", email="m@example.org", now=day.starts_at)
 
 
 def test_the_joined_page_needs_the_session_that_joined(client):

@@ -33,9 +33,7 @@ def test_it_shows_venue_specialisms_and_free_slots_of_a_day(client):
     health = factories.specialism("Gesundheit")
     anna = factories.coach("Anna", specialisms=[women])
     bernd = factories.coach("Bernd", specialisms=[women, health])
-    day = factories.day(
-        factories.site(name="Rathaus Hambühren"), coaches=[anna, bernd], seats=1
-    )
+    day = factories.day(factories.site(name="Rathaus Hambühren"), coaches=[anna, bernd], seats=1)
     factories.booking(day.slots.first())
 
     body = client.get("/").content.decode()
