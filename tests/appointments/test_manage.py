@@ -145,3 +145,14 @@ def test_moving_within_the_day_keeps_one_seat_per_booking(client):
     client.post(f"/termin/{token}/verschieben/", {"slot": second.pk})
     client.post(f"/termin/{token}/verschieben/", {"slot": first.pk})
     assert seats(first) == 1 and seats(second) == 0
+
+
+def test_its_query_count_does_not_grow_with_days_to_move_to(client, django_assert_num_queries):
+    booking, token = booked()
+    with django_assert_num_queries(4) as few:
+        client.get(f"/termin/{token}/")
+    for n in range(30):
+        factories.day(factories.site(), on=factories.future_date(2 + n))
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(f"/termin/{token}/")
+    assert response.content.decode().count("<option ") == 31
