@@ -94,10 +94,12 @@ class BotGuardMixin(forms.Form):
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def clean_website(self):
-        if self.cleaned_data["website"]:
+    def clean(self):
+        data = super().clean()
+        if data.get("website"):
+            # Shown at the top: the field itself is hidden, so a person could not fix it.
             raise ValidationError(_("Die Anfrage konnte nicht gesendet werden."))
-        return ""
+        return data
 
     def clean_submission_key(self):
         key = self.cleaned_data["submission_key"]

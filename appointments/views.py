@@ -48,7 +48,7 @@ def _slots_for_clients(now):
     """Slots with `bookable` annotated by the same rule the booking itself applies."""
     return Slot.objects.annotate(
         bookable=Exists(Slot.objects.bookable(now).filter(pk=OuterRef("pk")))
-    ).select_related("day__site__municipality")
+    )
 
 
 def _next_free_slots(now, *, near_day_id=None, exclude_pk=None):
