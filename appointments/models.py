@@ -3,7 +3,8 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,6 +102,30 @@ class OutreachDayQuerySet(models.QuerySet):
     def served_by(self, coach):
         return self.filter(coaches=coach)
 
+    def with_free_slots(self, now=None):
+        """Annotate `free_slots`: how many slots a client can book now (one subquery)."""
+        free = (
+            Slot.objects.bookable(now)
+            .filter(day=OuterRef("pk"))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
+        )
+
+    def for_clients(self, now=None):
+        """Days a client may see (not drafts) with venue, coaches' specialisms and
+        `free_slots`, in a fixed number of queries however many days or bookings."""
+        coaches = Coach.objects.prefetch_related("specialisms")
+        return (
+            self.exclude(status=DayStatus.DRAFT)
+            .select_related("site__municipality")
+            .with_free_slots(now)
+            .prefetch_related(Prefetch("coaches", queryset=coaches))
+        )
+
 
 class OutreachDay(models.Model):
     """A Beratungstag: one date at one venue, with its team and slots."""
@@ -180,6 +205,12 @@ class OutreachDay(models.Model):
         """A published day whose time has passed counts as held."""
         return self.is_published and self.is_past
 
+    @property
+    def specialisms_present(self) -> list:
+        """The specialisms of the coaches present, each once; uses prefetched coaches."""
+        found = {s.pk: s for coach in self.coaches.all() for s in coach.specialisms.all()}
+        return sorted(found.values(), key=lambda s: s.name)
+
 
 class DayCoach(models.Model):
     """A coach present on a day. The day's times are copied here so the database can
@@ -223,6 +254,15 @@ class SlotQuerySet(models.QuerySet):
 
     def on(self, day):
         return self.filter(day=day)
+
+    def within(self, on, earliest: time | None, latest: time | None):
+        """Slots that start at or after `earliest` and end by `latest` (local times)."""
+        slots = self
+        if earliest:
+            slots = slots.filter(starts_at__gte=local_datetime(on, earliest))
+        if latest:
+            slots = slots.filter(ends_at__lte=local_datetime(on, latest))
+        return slots
 
 
 class Slot(models.Model):

@@ -27,6 +27,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
     WaitlistEntry,
+    WaitlistStatus,
     hash_token,
     local_datetime,
 )
@@ -448,3 +449,52 @@ def erase_booking(*, booking: Booking, now: datetime | None = None) -> None:
             booking=booking, status__in=[MailStatus.QUEUED, MailStatus.RETRYING]
         ).update(status=MailStatus.FAILED, last_error="erased at the client's request")
         _anonymise_bookings(Booking.objects.filter(pk=booking.pk), now)
+
+
+class SlotsStillFree(BookingError):
+    """The day still has a free slot in the wished time window: book it instead."""
+
+
+def join_waitlist(
+    *,
+    day: OutreachDay,
+    name: str,
+    email: str,
+    phone: str = "",
+    earliest: time | None = None,
+    latest: time | None = None,
+    language: str = "de",
+    now: datetime | None = None,
+) -> WaitlistEntry:
+    """Put a client on the waiting list of a full day, once per email address.
+
+    Raises SlotNotBookable for a day that is not published or has begun, and
+    SlotsStillFree while a slot in the wished window can still be booked.
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    with transaction.atomic():
+        # The day lock orders a join after any booking or cancellation in flight, and
+        # makes two joins with the same address (a double submit) find each other.
+        day = _lock_day(day.pk)
+        if day.status != DayStatus.PUBLISHED or day.starts_at <= now:
+            raise SlotNotBookable
+        if Slot.objects.bookable(now).on(day).within(day.date, earliest, latest).exists():
+            raise SlotsStillFree
+        waiting = WaitlistEntry.objects.filter(
+            day=day, email=email, status=WaitlistStatus.WAITING
+        ).first()
+        if waiting:
+            return waiting
+        return WaitlistEntry.objects.create(
+            day=day,
+            name=name,
+            email=email,
+            phone=phone,
+            earliest=earliest,
+            latest=latest,
+            language=language,
+            consent_at=now,
+            # Offers carry their own link; this only fills the unique column unguessably.
+            token_hash=hash_token(new_token()),
+        )

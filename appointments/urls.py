@@ -5,5 +5,13 @@ from appointments import views
 app_name = "appointments"
 
 urlpatterns = [
+    path("tag/<int:pk>/", views.day, name="day"),
+    path("tag/<int:pk>/warteliste/", views.waitlist, name="waitlist"),
+    path("tag/<int:pk>/warteliste/eingetragen/", views.waitlist_joined, name="waitlist_joined"),
+    path("buchen/<int:pk>/", views.book, name="book"),
+    path("gebucht/<str:reference>/", views.confirmation, name="confirmation"),
     path("termin/<str:token>/", views.manage, name="manage"),
+    path("termin/<str:token>/termin.ics", views.booking_ics, name="ics"),
+    path("termin/<str:token>/absagen/", views.cancel, name="cancel"),
+    path("termin/<str:token>/verschieben/", views.move, name="move"),
 ]

@@ -1,8 +1,170 @@
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+"""The client's booking path: day page, booking form, confirmation, the manage page behind
+the secret link, and the waiting list. No account: the secret link is the only key."""
 
-from appointments.models import Booking
+from django.contrib import messages
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from appointments import emails, services
+from appointments.forms import (
+    BookingForm,
+    CancelForm,
+    MoveForm,
+    TimeFilterForm,
+    WaitlistForm,
+    new_submission_key,
+)
+from appointments.models import Booking, BookingStatus, DayStatus, OutreachDay, Slot
+from joblokal.views import ratelimited
+
+# Per client address, over all public forms. Generous enough for a family or a shared
+# library computer, low enough that a script cannot book a day out.
+PUBLIC_POST_RATE = "20/h"
+# Raw manage tokens live only in the session that made the booking, for its confirmation
+# page; a few recent ones are kept for a parent who books for two people.
+CONFIRMATIONS = "confirmations"
+KEEP_CONFIRMATIONS = 5
+WAITLIST_JOINED = "waitlist_joined"
+ALTERNATIVES = 5
+
+post_rate_limit = ratelimit(
+    group="public-post", key="ip", rate=PUBLIC_POST_RATE, method="POST", block=False
+)
+
+
+def _language() -> str:
+    return (get_language() or "de")[:2]
+
+
+def _slots_for_clients(now):
+    """Slots with `bookable` annotated by the same rule the booking itself applies."""
+    return Slot.objects.annotate(
+        bookable=Exists(Slot.objects.bookable(now).filter(pk=OuterRef("pk")))
+    )
+
+
+def _next_free_slots(now, *, near_day_id=None, exclude_pk=None):
+    """The earliest bookable slots, those of `near_day_id` first."""
+    slots = Slot.objects.bookable(now).select_related("day__site__municipality")
+    if exclude_pk:
+        slots = slots.exclude(pk=exclude_pk)
+    same_day = Case(When(day_id=near_day_id, then=Value(0)), default=1, output_field=IntegerField())
+    return list(slots.annotate(same_day=same_day).order_by("same_day", "starts_at")[:ALTERNATIVES])
+
+
+def _slot_unavailable(request, slot, now, *, taken):
+    context = {
+        "slot": slot,
+        "taken": taken,
+        "alternatives": _next_free_slots(now, near_day_id=slot.day_id, exclude_pk=slot.pk),
+    }
+    return render(request, "appointments/slot_unavailable.html", context, status=409)
+
+
+@require_GET
+def day(request, pk):
+    now = timezone.now()
+    day = get_object_or_404(OutreachDay.objects.for_clients(now), pk=pk)
+    times = TimeFilterForm(request.GET or None)
+    slots = _slots_for_clients(now).on(day)
+    if times.is_valid():
+        slots = slots.within(day.date, times.cleaned_data["von"], times.cleaned_data["bis"])
+    slots = list(slots)
+    open_day = day.is_published and not day.is_past
+    context = {
+        "day": day,
+        "slots": slots,
+        "times": times,
+        "filtered": times.is_bound and times.is_valid(),
+        "can_wait": open_day and not any(slot.bookable for slot in slots),
+    }
+    return render(request, "appointments/day.html", context)
+
+
+@never_cache
+@post_rate_limit
+@require_http_methods(["GET", "POST"])
+def book(request, pk):
+    now = timezone.now()
+    slot = get_object_or_404(
+        Slot.objects.select_related("day__site__municipality").exclude(day__status=DayStatus.DRAFT),
+        pk=pk,
+    )
+    if request.method != "POST":
+        if not Slot.objects.bookable(now).filter(pk=slot.pk).exists():
+            return _slot_unavailable(request, slot, now, taken=slot.is_full())
+        form = BookingForm(day=slot.day, initial={"submission_key": new_submission_key()})
+        return render(request, "appointments/book.html", {"slot": slot, "form": form})
+    if request.limited:
+        return ratelimited(request)
+    form = BookingForm(request.POST, day=slot.day)
+    if form.is_valid():
+        try:
+            # No availability check before this call: a resubmit of a form that already
+            # took the last seat must still find its booking (by submission key).
+            result = services.book_slot(
+                slot_id=slot.pk,
+                client=form.client_details(language=_language()),
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except services.SlotTaken:
+            return _slot_unavailable(request, slot, now, taken=True)
+        except services.SlotNotBookable:
+            return _slot_unavailable(request, slot, now, taken=False)
+        except services.AlreadyBooked:
+            form.add_error(
+                "email",
+                _(
+                    "Mit dieser E-Mail gibt es an diesem Tag schon einen Termin. "
+                    "Den Link zum Ändern finden Sie in Ihrer Bestätigung."
+                ),
+            )
+        else:
+            _remember_confirmation(request, result)
+            return redirect("appointments:confirmation", reference=result.booking.reference)
+    # Keep the key of the first attempt: nothing was booked, and a resubmit stays one form.
+    form.data = form.data.copy()
+    form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
+    return render(request, "appointments/book.html", {"slot": slot, "form": form})
+
+
+def _remember_confirmation(request, result) -> None:
+    kept = request.session.get(CONFIRMATIONS, {})
+    earlier = kept.get(result.booking.reference, {})
+    # A duplicate submit has no token of its own; keep the one from the first response.
+    token = result.token or earlier.get("token")
+    kept[result.booking.reference] = {"id": result.booking.pk, "token": token}
+    request.session[CONFIRMATIONS] = dict(list(kept.items())[-KEEP_CONFIRMATIONS:])
+
+
+@never_cache
+@require_GET
+def confirmation(request, reference):
+    remembered = request.session.get(CONFIRMATIONS, {}).get(reference)
+    if not remembered:
+        raise Http404
+    booking = get_object_or_404(
+        Booking.objects.select_related("slot__day__site__municipality"),
+        pk=remembered["id"],
+        reference=reference,
+    )
+    token = remembered.get("token")
+    context = {
+        "booking": booking,
+        "token": token,
+        "manage_url": request.build_absolute_uri(reverse("appointments:manage", args=[token]))
+        if token
+        else None,
+    }
+    return render(request, "appointments/confirmation.html", context)
 
 
 def _booking_for_token(token: str) -> Booking:
@@ -12,6 +174,7 @@ def _booking_for_token(token: str) -> Booking:
     booking = (
         Booking.objects.by_token(token)
         .select_related("slot__day__site__municipality")
+        .prefetch_related("topics")
         .filter(anonymised_at=None)
         .first()
     )
@@ -20,7 +183,169 @@ def _booking_for_token(token: str) -> Booking:
     return booking
 
 
+def _can_change(booking, now) -> bool:
+    return booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at > now
+
+
+def _render_manage(request, booking, token, *, cancel_form=None, alternatives=None, status=200):
+    now = timezone.now()
+    context = {
+        "booking": booking,
+        "token": token,
+        "can_change": _can_change(booking, now),
+        "cancel_form": cancel_form or CancelForm(),
+        "alternatives": alternatives,
+    }
+    if context["can_change"] and alternatives is None:
+        context.update(_move_choices(request, booking, now))
+    return render(request, "appointments/manage.html", context, status=status)
+
+
+def _move_choices(request, booking, now) -> dict:
+    """The days with free slots to move to, and the free slots of the chosen one."""
+    days = list(
+        OutreachDay.objects.published()
+        .upcoming(now)
+        .select_related("site__municipality")
+        .with_free_slots(now)
+        .filter(free_slots__gt=0)
+    )
+    chosen = str(request.GET.get("tag", ""))
+    chosen = next((d for d in days if str(d.pk) == chosen), None)
+    chosen = chosen or next((d for d in days if d.pk == booking.day_id), None)
+    chosen = chosen or (days[0] if days else None)
+    free = Slot.objects.bookable(now).on(chosen).exclude(pk=booking.slot_id) if chosen else []
+    return {"move_days": days, "move_day": chosen, "move_slots": list(free)}
+
+
 @never_cache
+@require_GET
 def manage(request, token):
+    return _render_manage(request, _booking_for_token(token), token)
+
+
+@never_cache
+@require_GET
+def booking_ics(request, token):
     booking = _booking_for_token(token)
-    return render(request, "appointments/manage.html", {"booking": booking})
+    method = "REQUEST" if booking.status == BookingStatus.CONFIRMED else "CANCEL"
+    response = HttpResponse(
+        emails.booking_ics(booking, method=method), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="termin-{booking.reference}.ics"'
+    return response
+
+
+@post_rate_limit
+@require_POST
+def cancel(request, token):
+    booking = _booking_for_token(token)
+    if request.limited:
+        return ratelimited(request)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _render_manage(request, booking, token, cancel_form=form, status=400)
+    try:
+        services.cancel_booking(booking=booking, reason=form.cleaned_data["reason"])
+    except services.BookingClosed:
+        messages.error(request, _("Dieser Termin kann nicht mehr geändert werden."))
+    else:
+        messages.success(request, _("Ihr Termin ist abgesagt. Danke, dass Sie Bescheid geben."))
+    return redirect("appointments:manage", token=token)
+
+
+@post_rate_limit
+@require_POST
+def move(request, token):
+    booking = _booking_for_token(token)
+    if request.limited:
+        return ratelimited(request)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["slot"][0])
+        return redirect("appointments:manage", token=token)
+    now = timezone.now()
+    try:
+        services.move_booking(booking=booking, to_slot_id=form.cleaned_data["slot"], now=now)
+    except services.SlotTaken:
+        messages.error(
+            request,
+            _(
+                "Dieser Termin wurde gerade vergeben. Ihr bisheriger Termin bleibt bestehen. "
+                "Diese Termine sind noch frei:"
+            ),
+        )
+        alternatives = _next_free_slots(now, near_day_id=booking.day_id, exclude_pk=booking.slot_id)
+        return _render_manage(request, booking, token, alternatives=alternatives, status=409)
+    except services.SlotNotBookable:
+        messages.error(
+            request, _("Diesen Termin kann man nicht buchen. Bitte wählen Sie einen anderen.")
+        )
+    except services.AlreadyBooked:
+        messages.error(request, _("An diesem Tag haben Sie schon einen anderen Termin."))
+    except services.BookingClosed:
+        messages.error(request, _("Dieser Termin kann nicht mehr geändert werden."))
+    else:
+        messages.success(request, _("Ihr Termin ist verschoben. Ihr alter Termin ist frei."))
+    return redirect("appointments:manage", token=token)
+
+
+@never_cache
+@post_rate_limit
+@require_http_methods(["GET", "POST"])
+def waitlist(request, pk):
+    now = timezone.now()
+    day = get_object_or_404(OutreachDay.objects.for_clients(now), pk=pk)
+    form = WaitlistForm(
+        initial={
+            "submission_key": new_submission_key(),
+            "earliest": request.GET.get("von"),
+            "latest": request.GET.get("bis"),
+        }
+    )
+    if request.method == "POST":
+        if request.limited:
+            return ratelimited(request)
+        form = WaitlistForm(request.POST)
+        if form.is_valid():
+            response = _join_waitlist(request, day, form, now)
+            if response:
+                return response
+    open_day = day.is_published and not day.is_past
+    return render(
+        request, "appointments/waitlist.html", {"day": day, "form": form, "open_day": open_day}
+    )
+
+
+def _join_waitlist(request, day, form, now):
+    data = form.cleaned_data
+    try:
+        entry = services.join_waitlist(
+            day=day,
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            earliest=data["earliest"],
+            latest=data["latest"],
+            language=_language(),
+            now=now,
+        )
+    except services.SlotsStillFree:
+        form.add_error(None, _("In dieser Zeit sind noch Termine frei. Sie können direkt buchen."))
+    except services.SlotNotBookable:
+        form.add_error(None, _("Für diesen Tag gibt es keine Warteliste mehr."))
+    else:
+        request.session[WAITLIST_JOINED] = entry.pk
+        return redirect("appointments:waitlist_joined", pk=day.pk)
+    return None
+
+
+@never_cache
+@require_GET
+def waitlist_joined(request, pk):
+    entry_id = request.session.get(WAITLIST_JOINED)
+    day = get_object_or_404(OutreachDay.objects.for_clients(), pk=pk)
+    entry = get_object_or_404(day.waitlist.all(), pk=entry_id) if entry_id else None
+    if entry is None:
+        raise Http404
+    return render(request, "appointments/waitlist_joined.html", {"day": day, "entry": entry})

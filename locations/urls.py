@@ -6,4 +6,5 @@ app_name = "locations"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("freie-termine/", views.first_free, name="first_free"),
 ]

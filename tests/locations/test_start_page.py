@@ -1,46 +1,104 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 
-from appointments.models import DayStatus
+from appointments.models import Booking, DayStatus, Slot
 from tests import factories
 
+pytestmark = pytest.mark.django_db
 
-@pytest.mark.django_db
-def test_it_lists_each_municipality_with_its_next_published_day(client):
+
+def test_it_lists_each_municipality_with_its_next_published_days(client):
     wathlingen = factories.site(factories.municipality("Wathlingen"), name="Rathaus Wathlingen")
     factories.day(wathlingen, on=factories.future_date(20))
     factories.day(wathlingen, on=factories.future_date(5))
     factories.day(wathlingen, on=factories.future_date(2), status=DayStatus.DRAFT)
+    factories.day(wathlingen, on=factories.future_date(3), status=DayStatus.CANCELLED)
     factories.municipality("Bergen")
 
     body = client.get("/").content.decode()
 
     assert "Wathlingen" in body and "Bergen" in body
-    soon = timezone.localdate() + timedelta(days=5)
-    assert f'datetime="{soon:%Y-%m-%d}"' in body
-    assert f'datetime="{soon + timedelta(days=15):%Y-%m-%d}"' not in body
+    today = timezone.localdate()
+    assert f'datetime="{today + timedelta(days=5):%Y-%m-%d}"' in body
+    assert f'datetime="{today + timedelta(days=20):%Y-%m-%d}"' in body
+    assert f'datetime="{today + timedelta(days=2):%Y-%m-%d}"' not in body
+    assert f'datetime="{today + timedelta(days=3):%Y-%m-%d}"' not in body
     assert "Zurzeit ist kein Beratungstag geplant." in body
 
 
-@pytest.mark.django_db
+def test_it_shows_venue_specialisms_and_free_slots_of_a_day(client):
+    women = factories.specialism("Familie und Beruf")
+    health = factories.specialism("Gesundheit")
+    anna = factories.coach("Anna", specialisms=[women])
+    bernd = factories.coach("Bernd", specialisms=[women, health])
+    day = factories.day(factories.site(name="Rathaus Hambühren"), coaches=[anna, bernd], seats=1)
+    factories.booking(day.slots.first())
+
+    body = client.get("/").content.decode()
+
+    assert "Rathaus Hambühren" in body
+    assert "Familie und Beruf, Gesundheit" in body
+    assert "5 Termine frei" in body
+    assert f'href="/tag/{day.pk}/"' in body
+
+
+def test_it_says_when_a_day_is_full(client):
+    day = factories.day(end=time(9, 30))
+    factories.booking(day.slots.get())
+    assert "Zurzeit kein Termin frei" in client.get("/").content.decode()
+
+
+def test_it_shows_at_most_three_days_per_municipality(client):
+    site = factories.site()
+    for offset in range(1, 6):
+        factories.day(site, on=factories.future_date(offset))
+    body = client.get("/").content.decode()
+    assert body.count('class="day-item"') == 3
+
+
+def test_it_speaks_english_to_english_readers(client):
+    factories.day()
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "6 slots free" in body
+
+
 def test_it_leaves_out_inactive_municipalities(client):
-    factories.municipality("Geisterdorf", active=False)
+    factories.day(factories.site(factories.municipality("Geisterdorf", active=False)))
     assert "Geisterdorf" not in client.get("/").content.decode()
 
 
-def _municipalities_with_days(count):
-    for _ in range(count):
-        factories.day(factories.site(), on=factories.future_date(3))
+def fill_with_bookings(count):
+    """Bookings written in bulk: how they were made does not matter to a read page."""
+    slots = list(Slot.objects.filter(seats_taken__lt=1).order_by("starts_at")[:count])
+    assert len(slots) == count
+    Booking.objects.bulk_create(
+        Booking(slot=s, day_id=s.day_id, reference=f"Q{n:07d}", name=f"Kundin {n}")
+        for n, s in enumerate(slots)
+    )
+    Slot.objects.filter(pk__in=[s.pk for s in slots]).update(seats_taken=1)
 
 
-@pytest.mark.django_db
-def test_its_query_count_does_not_grow_with_municipalities(client, django_assert_num_queries):
-    _municipalities_with_days(3)
-    with django_assert_num_queries(2) as few:
+def test_its_query_count_stays_the_same_for_1_or_50_days_and_0_or_500_bookings(
+    client, django_assert_num_queries
+):
+    specialisms = [factories.specialism() for _ in range(3)]
+    coaches = [factories.coach(specialisms=specialisms[i:]) for i in range(3)]
+    factories.day(coaches=coaches)
+    with django_assert_num_queries(4) as one_day:
         client.get("/")
-    _municipalities_with_days(47)
-    with django_assert_num_queries(len(few.captured_queries)):
+
+    for n in range(49):
+        # Twelve slots a day, so 500 bookings still leave seats free.
+        factories.day(
+            factories.site(),
+            on=factories.future_date(2 + n % 20),
+            start=time(8),
+            end=time(14),
+            coaches=[factories.coach(specialisms=specialisms)],
+        )
+    fill_with_bookings(500)
+    with django_assert_num_queries(len(one_day.captured_queries)):
         response = client.get("/")
-    assert response.content.decode().count('class="card h-100 card-municipality"') == 50
+    assert response.content.decode().count('class="day-item"') == 50

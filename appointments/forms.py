@@ -1,0 +1,305 @@
+"""Forms of the client's booking path. They only clean input; services make the changes."""
+
+import re
+import secrets
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from appointments.services import ClientDetails
+
+# Bidi overrides and isolates can make a name display as something else.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,40}$")
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+EMAIL_INVALID = _("Diese E-Mail-Adresse stimmt nicht. Bitte prüfen Sie sie.")
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def clean_line(value: str) -> str:
+    """One line of plain text: no line breaks, control or direction characters."""
+    value = unicodedata.normalize("NFC", value).strip()
+    for char in value:
+        if unicodedata.category(char) in {"Cc", "Zl", "Zp"} or char in BIDI_CONTROLS:
+            raise ValidationError(
+                _("Bitte nur eine Zeile, ohne Zeilenumbruch und ohne Steuerzeichen.")
+            )
+    return value
+
+
+def clean_text(value: str) -> str:
+    """Free text may have line breaks, but no other control or direction characters."""
+    value = unicodedata.normalize("NFC", value).strip()
+    for char in value:
+        if char in "\r\n\t":
+            continue
+        if unicodedata.category(char) in {"Cc", "Zl", "Zp"} or char in BIDI_CONTROLS:
+            raise ValidationError(
+                _("Der Text enthält ein Zeichen, das wir nicht speichern können.")
+            )
+    return value
+
+
+class LineField(forms.CharField):
+    def clean(self, value):
+        return clean_line(super().clean(value))
+
+
+class TextField(forms.CharField):
+    def clean(self, value):
+        return clean_text(super().clean(value))
+
+
+class PhoneField(LineField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not PHONE.match(value):
+            raise ValidationError(
+                _("Bitte nur Ziffern, Leerzeichen und + / - ( ) in der Telefonnummer.")
+            )
+        return value
+
+
+def privacy_consent_field() -> forms.BooleanField:
+    field = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("Bitte stimmen Sie der Datenschutz-Erklärung zu.")},
+    )
+    field.label = format_html(
+        '{} <a href="{}">{}</a>',
+        _("Ich habe die Datenschutz-Erklärung gelesen. Ich bin einverstanden."),
+        reverse("privacy"),
+        _("Datenschutz-Erklärung lesen"),
+    )
+    return field
+
+
+class BotGuardMixin(forms.Form):
+    """A honeypot field people never see, and a random key per form so a repeated
+    submit of the same form finds what the first one made."""
+
+    website = forms.CharField(
+        required=False,
+        label=_("Bitte leer lassen"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("website"):
+            # Shown at the top: the field itself is hidden, so a person could not fix it.
+            raise ValidationError(_("Die Anfrage konnte nicht gesendet werden."))
+        return data
+
+    def clean_submission_key(self):
+        key = self.cleaned_data["submission_key"]
+        return key if SUBMISSION_KEY.match(key or "") else new_submission_key()
+
+    def honeypot_div(self):
+        return Div("website", css_class="jl-hp")
+
+
+class BookingForm(BotGuardMixin):
+    name = LineField(label=_("Ihr Name"), max_length=120)
+    email = forms.EmailField(
+        label=_("E-Mail"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": EMAIL_INVALID},
+        help_text=_(
+            "Für die Bestätigung und die Erinnerung. "
+            "Ohne E-Mail bekommen Sie keine Bestätigung und keine Erinnerung."
+        ),
+    )
+    phone = PhoneField(
+        label=_("Telefon"),
+        required=False,
+        max_length=40,
+        help_text=_("Nur nötig, wenn Sie keine E-Mail angeben."),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Worüber möchten Sie sprechen?"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Dieses Thema gibt es an diesem Tag nicht."),
+            "invalid_pk_value": _("Dieses Thema gibt es an diesem Tag nicht."),
+        },
+    )
+    need_step_free = forms.BooleanField(
+        label=_("Ich brauche einen Zugang ohne Stufen."), required=False
+    )
+    need_child = forms.BooleanField(label=_("Ich bringe ein Kind mit."), required=False)
+    need_interpreter = forms.BooleanField(
+        label=_("Ich brauche eine Person, die übersetzt."), required=False
+    )
+    interpreter_language = LineField(label=_("Welche Sprache?"), required=False, max_length=60)
+    needs_other = LineField(
+        label=_("Etwas anderes, das wir wissen sollten"), required=False, max_length=200
+    )
+    note = TextField(
+        label=_("Kurze Nachricht (freiwillig)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, day, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = _day_specialisms(day)
+        self.fields["consent"] = privacy_consent_field()
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["phone"].widget.attrs.update(autocomplete="tel", type="tel")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("Ihre Angaben"), "name", "email", "phone"),
+            Fieldset(_("Ihr Anliegen"), "topics", "note"),
+            Fieldset(
+                _("Was brauchen Sie?"),
+                "need_step_free",
+                "need_child",
+                "need_interpreter",
+                "interpreter_language",
+                "needs_other",
+            ),
+            "consent",
+            self.honeypot_div(),
+            "submission_key",
+            Submit("book", _("Termin verbindlich buchen")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error(
+                "phone",
+                _("Ohne E-Mail brauchen wir Ihre Telefonnummer. Dann kommt keine Erinnerung."),
+            )
+        if data.get("need_interpreter") and not data.get("interpreter_language"):
+            self.add_error("interpreter_language", _("Bitte schreiben Sie die Sprache dazu."))
+        return data
+
+    def client_details(self, *, language: str) -> ClientDetails:
+        data = self.cleaned_data
+        return ClientDetails(
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            topics=list(data["topics"]),
+            need_step_free=data["need_step_free"],
+            need_child=data["need_child"],
+            interpreter_language=data["interpreter_language"] if data["need_interpreter"] else "",
+            needs_other=data["needs_other"],
+            note=data["note"],
+            language=language,
+        )
+
+
+def _day_specialisms(day):
+    from coaches.models import Specialism
+
+    return Specialism.objects.filter(coaches__day_coaches__day=day).distinct().order_by("name")
+
+
+class TimeFilterForm(forms.Form):
+    """The "from … until …" filter of a day page; plain GET, works without JavaScript."""
+
+    von = forms.TimeField(
+        label=_("ab"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    bis = forms.TimeField(
+        label=_("bis"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("von") and data.get("bis") and data["von"] >= data["bis"]:
+            raise ValidationError(_("„ab“ muss vor „bis“ liegen."))
+        return data
+
+
+class WaitlistForm(BotGuardMixin):
+    name = LineField(label=_("Ihr Name"), max_length=120)
+    email = forms.EmailField(
+        label=_("E-Mail"),
+        max_length=254,
+        error_messages={"invalid": EMAIL_INVALID},
+        help_text=_("Wenn ein Platz frei wird, schreiben wir Ihnen hierhin."),
+    )
+    phone = PhoneField(label=_("Telefon (freiwillig)"), required=False, max_length=40)
+    earliest = forms.TimeField(
+        label=_("Ich kann ab"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    latest = forms.TimeField(
+        label=_("Ich kann bis"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"] = privacy_consent_field()
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["phone"].widget.attrs.update(autocomplete="tel", type="tel")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "name",
+            "email",
+            "phone",
+            Fieldset(
+                _("Welche Zeit passt Ihnen?"), Div("earliest", "latest", css_class="jl-times")
+            ),
+            "consent",
+            self.honeypot_div(),
+            "submission_key",
+            Submit("join", _("Auf die Warteliste")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["earliest"] >= data["latest"]:
+            self.add_error("latest", _("„bis“ muss nach „ab“ liegen."))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = LineField(
+        label=_("Grund (freiwillig)"),
+        required=False,
+        max_length=300,
+        help_text=_("Das hilft uns bei der Planung."),
+    )
+
+
+class MoveForm(forms.Form):
+    slot = forms.IntegerField(min_value=1, max_value=2**62)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].error_messages.update(
+            required=_("Bitte wählen Sie einen neuen Termin."),
+            invalid=_("Bitte wählen Sie einen neuen Termin."),
+            min_value=_("Bitte wählen Sie einen neuen Termin."),
+            max_value=_("Bitte wählen Sie einen neuen Termin."),
+        )
