@@ -444,8 +444,10 @@ class OutreachDayAdmin(admin.ModelAdmin):
         obj.pk, obj._state.adding = day.pk, False
 
     def save_related(self, request, form, formsets, change):
-        # Coaches and slots were written by the domain function in save_model.
-        pass
+        # Coaches and slots were written by the domain function in save_model; the slot
+        # inline is read-only, so its formset has nothing to save.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # A booking or another admin may change the day between the form check and the

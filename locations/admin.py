@@ -28,6 +28,9 @@ class SiteInline(admin.StackedInline):
     ]
     readonly_fields = ["plan_days"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
     @admin.display(description=_("Beratungstage"))
     def plan_days(self, site):
         if not site.pk:
