@@ -16,7 +16,7 @@ What counts where (months are the months of the counselling day):
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -114,7 +114,7 @@ def collect(*, start: date, end: date, site=None, now=None) -> Report:
     now = now or timezone.now()
     days = _days(start, end, site)
     held = _held(days, now)
-    key = {"municipality": "site__municipality__name", "month": TruncMonth("date")}
+    key = {"municipality": F("site__municipality__name"), "month": TruncMonth("date")}
     rows: dict = {}
 
     def row(values) -> Row:
@@ -124,7 +124,7 @@ def collect(*, start: date, end: date, site=None, now=None) -> Report:
     for v in held.values(**key).annotate(n=Count("pk")).order_by():
         row(v).days_held = v["n"]
     slot_key = {
-        "municipality": "day__site__municipality__name",
+        "municipality": F("day__site__municipality__name"),
         "month": TruncMonth("day__date"),
     }
     slots = Slot.objects.filter(day__in=held.values("pk"))
@@ -134,7 +134,7 @@ def collect(*, start: date, end: date, site=None, now=None) -> Report:
     _collect_bookings(days, slot_key, row, now)
     outcomes = BookingOutcome.objects.filter(booking__day__in=held.values("pk"))
     outcome_key = {
-        "municipality": "booking__day__site__municipality__name",
+        "municipality": F("booking__day__site__municipality__name"),
         "month": TruncMonth("booking__day__date"),
     }
     for v in outcomes.values("code", **outcome_key).annotate(n=Count("booking", distinct=True)):
