@@ -613,7 +613,7 @@ def _add_months(value: date, months: int) -> date:
 
 
 class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"})
+    widget = forms.TextInput(attrs={"type": "month"})
 
     def to_python(self, value):
         value = (value or "").strip()
@@ -637,6 +637,12 @@ class StatisticsForm(forms.Form):
         label=_("Ort"),
         empty_label=_("alle Orte"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end, _site = self.period()
+        self.fields["start"].initial = f"{start:%Y-%m}"
+        self.fields["end"].initial = f"{_add_months(end, -1):%Y-%m}"
 
     def clean(self):
         data = super().clean()
