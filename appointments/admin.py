@@ -54,6 +54,12 @@ class OutreachSeriesForm(forms.ModelForm):
             "ends_on",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["week_of_month"].help_text = _("Nur für „n-ter Wochentag im Monat“.")
+        self.fields["interval_weeks"].help_text = _("Nur für „alle n Wochen“.")
+        self.fields["starts_on"].help_text = _("Feiertage in Niedersachsen fallen aus.")
+
     def clean(self):
         data = super().clean()
         recurrence, week = data.get("recurrence"), data.get("week_of_month")
@@ -256,8 +262,16 @@ def _preview_rows(series) -> list[dict]:
 
 
 class OutreachDayForm(forms.ModelForm):
-    start = forms.TimeField(label=_("Beginn"), help_text=_("Ortszeit, z. B. 9:00"))
-    end = forms.TimeField(label=_("Ende"), help_text=_("Ortszeit, z. B. 12:00"))
+    start = forms.TimeField(
+        label=_("Beginn"),
+        help_text=_("Ortszeit, z. B. 9:00"),
+        widget=forms.TimeInput(format="%H:%M", attrs={"size": 6}),
+    )
+    end = forms.TimeField(
+        label=_("Ende"),
+        help_text=_("Ortszeit, z. B. 12:00"),
+        widget=forms.TimeInput(format="%H:%M", attrs={"size": 6}),
+    )
     present_coaches = forms.ModelMultipleChoiceField(
         queryset=Coach.objects.active(),
         required=False,

@@ -6,7 +6,7 @@ chart role="img" with a title and a description, and puts the data table beside 
 
 from dataclasses import dataclass
 
-LABEL_WIDTH = 190
+LABEL_WIDTH = 270
 BAR_SPACE = 280
 ROW_HEIGHT = 28
 BAR_HEIGHT = 18

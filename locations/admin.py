@@ -34,7 +34,7 @@ class SiteInline(admin.StackedInline):
     @admin.display(description=_("Beratungstage"))
     def plan_days(self, site):
         if not site.pk:
-            return gettext("Nach dem Speichern können Sie hier Tage planen.")
+            return gettext("Nach dem Sichern geht es direkt weiter zur Planung der Tage.")
         return format_html(
             '<a class="button" href="{}">{}</a>', plan_url(site), gettext("Terminreihe anlegen")
         )
