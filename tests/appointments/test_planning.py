@@ -206,3 +206,67 @@ def test_publishing_in_bulk_skips_past_and_non_draft_days():
     past.refresh_from_db()
     assert draft.status == DayStatus.PUBLISHED
     assert past.status == DayStatus.DRAFT
+
+
+def test_a_day_that_has_taken_place_cannot_be_cancelled():
+    held = create_day(
+        site=factories.site(),
+        on=timezone.localdate() - timedelta(days=2),
+        start=time(9),
+        end=time(12),
+        status=DayStatus.PUBLISHED,
+    )
+    with pytest.raises(PlanningError):
+        cancel_day(day=held, reason="zu spät")
+    held.refresh_from_db()
+    assert held.status == DayStatus.PUBLISHED
+
+
+def test_a_cancelled_day_cannot_be_edited():
+    day = factories.day()
+    cancel_day(day=day, reason="Sturm")
+    with pytest.raises(PlanningError):
+        edit(day, seats_per_slot=4)
+
+
+def test_generation_leaves_out_a_coach_who_is_elsewhere_and_says_so():
+    from datetime import date
+
+    from appointments.models import OutreachSeries
+    from appointments.services import generate_days
+
+    anna, ben = factories.coach("Anna Berg"), factories.coach("Ben Koch")
+    bergen = factories.site(factories.municipality("Bergen"))
+    factories.day(bergen, on=date(2027, 2, 9), start=time(10), end=time(13), coaches=[anna])
+    series = OutreachSeries.objects.create(
+        site=factories.site(),
+        team=factories.team(anna, ben),
+        week_of_month=2,
+        weekday=1,
+        start_time=time(9),
+        end_time=time(12),
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 3, 31),
+    )
+    result = generate_days(series=series)
+    assert len(result.created) == 3
+    assert len(result.clashes) == 1 and "Anna Berg" in result.clashes[0]
+    clashed = series.days.get(date=date(2027, 2, 9))
+    assert list(clashed.coaches.all()) == [ben]
+    assert set(series.days.get(date=date(2027, 1, 12)).coaches.all()) == {anna, ben}
+
+
+def test_the_embedded_sqlite_database_still_migrates(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr

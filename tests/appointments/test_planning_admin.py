@@ -284,3 +284,50 @@ def test_adding_a_single_day_by_hand(admin_client):
     day = OutreachDay.objects.get()
     assert day.slots.count() == 9
     assert day.coaches.count() == 2
+
+
+def test_the_day_list_needs_the_same_queries_for_many_days(admin_client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:appointments_outreachday_changelist")
+    factories.day()
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for n in range(2, 12):
+        factories.day(on=factories.future_date(n), team_=factories.team())
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few)
+
+
+def test_the_series_list_needs_the_same_queries_for_many_series(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:appointments_outreachseries_changelist")
+    site, team = factories.site(), factories.team()
+    admin_client.post(reverse("admin:appointments_outreachseries_add"), series_post(site, team))
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for _ in range(5):
+        admin_client.post(
+            reverse("admin:appointments_outreachseries_add"),
+            series_post(factories.site(), factories.team()),
+        )
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few)
+
+
+def test_the_statistics_page_speaks_english(admin_client):
+    page = admin_client.get(reverse("admin:appointments_statistics"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Figures per municipality and month" in page.content.decode()
+
+
+def test_the_admin_index_links_to_planning_and_statistics(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:appointments_statistics") in page
+    assert reverse("admin:locations_municipality_add") in page
