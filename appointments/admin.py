@@ -430,7 +430,8 @@ class OutreachDayAdmin(admin.ModelAdmin):
         return f"{day.seats_booked or 0} / {day.seats_total or 0}"
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj else ["lifecycle", "series"]
+        # A day keeps its venue: its bookings and mails name it. Plan a new day instead.
+        return ["site", *self.readonly_fields] if obj else ["lifecycle", "series"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -602,9 +603,10 @@ class OutreachDayAdmin(admin.ModelAdmin):
         self._statistics_access(request)
         start, end, site = StatisticsForm(request.GET or None).period()
         report = statistics.collect(start=start, end=end, site=site)
+        last = _add_months(end, -1)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
-            f'attachment; filename="joblokal-statistik-{start:%Y-%m}-{end:%Y-%m}.csv"'
+            f'attachment; filename="joblokal-statistik-{start:%Y-%m}-{last:%Y-%m}.csv"'
         )
         response.write("\ufeff")  # Lets spreadsheet programs detect UTF-8.
         _write_csv(response, report)

@@ -557,14 +557,30 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
             cancel_reason=reason,
             updated_at=now,
         )
-        # Seats go back to zero only now that no booking can reach the day any more.
-        Slot.objects.filter(day_id=day.pk).update(seats_taken=0)
+        # Seats are given back only now that no booking can reach the day any more.
+        _recount_seats(day.pk)
         # Nobody is present on a cancelled day; this frees the coaches for a replacement.
         DayCoach.objects.filter(day_id=day.pk).delete()
         for booking in bookings:
             emails.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
     day.refresh_from_db()
     return len(bookings)
+
+
+def _recount_seats(day_id: int) -> None:
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from appointments.models import ACTIVE_STATUSES
+
+    taken = (
+        Booking.objects.filter(slot=OuterRef("pk"), takes_seat=True, status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Slot.objects.filter(day_id=day_id).update(seats_taken=Coalesce(Subquery(taken), 0))
 
 
 def day_change_problems(
