@@ -21,7 +21,7 @@ def log_in(page):
     page.click("input[type=submit]")
 
 
-def test_an_administrator_plans_a_new_municipality_and_a_client_books_it(page):
+def test_an_administrator_plans_a_new_municipality_and_a_client_books_it(page, html_pages):
     team = factories.team(
         factories.coach("Anna Berg"), factories.coach("Ben Koch"), name="Team Süd"
     )
@@ -53,6 +53,8 @@ def test_an_administrator_plans_a_new_municipality_and_a_client_books_it(page):
     page.wait_for_url("**/preview/")
     assert page.get_by_role("heading", name="Feiertage, die ausfallen").is_visible()
     assert page.locator("table tbody tr").count() >= 1
+    assert_accessible(page)
+    html_pages(page, "series-preview")
     page.get_by_role("button", name="Tage als Entwurf anlegen").click()
 
     page.wait_for_url("**/outreachday/?series__id__exact=*")
