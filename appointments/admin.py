@@ -3,9 +3,10 @@ from datetime import date, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, TimeField
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -104,6 +105,9 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
     list_select_related = ["site__municipality", "team"]
     autocomplete_fields = ["site"]
     radio_fields = {"recurrence": admin.VERTICAL}
+    formfield_overrides = {
+        TimeField: {"widget": admin_widgets.AdminTimeWidget(format="%H:%M")},
+    }
     fieldsets = [
         (None, {"fields": ["site", "team"]}),
         (

@@ -500,7 +500,12 @@ def generate_days(*, series) -> GenerationResult:
             if on in taken:
                 result.existing.append(on)
                 continue
-            result.created.append(_create_series_day(series, on, members, result))
+            try:
+                result.created.append(_create_series_day(series, on, members, result))
+            except IntegrityError:
+                # Someone planned this date at this site (or took a coach) a moment ago;
+                # create_day's savepoint rolled back just this day.
+                result.existing.append(on)
     return result
 
 
