@@ -1,12 +1,43 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from locations.models import Municipality, Site
 
 
+def plan_url(site: Site) -> str:
+    """The add form of a series, prefilled with this site."""
+    return f"{reverse('admin:appointments_outreachseries_add')}?site={site.pk}"
+
+
 class SiteInline(admin.StackedInline):
     model = Site
-    extra = 1
-    min_num = 0
+    extra = 0
+    # A municipality is created together with its venue, in the same form.
+    min_num = 1
+    fieldsets = [
+        (None, {"fields": ["name", "address", "room"]}),
+        (
+            _("Barrierefreiheit und Anfahrt"),
+            {"fields": ["step_free", "accessibility_notes", "directions"]},
+        ),
+        (None, {"fields": ["plan_days"]}),
+    ]
+    readonly_fields = ["plan_days"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+    @admin.display(description=_("Beratungstage"))
+    def plan_days(self, site):
+        if not site.pk:
+            return gettext("Nach dem Sichern geht es direkt weiter zur Planung der Tage.")
+        return format_html(
+            '<a class="button" href="{}">{}</a>', plan_url(site), gettext("Terminreihe anlegen")
+        )
 
 
 @admin.register(Municipality)
@@ -18,13 +49,36 @@ class MunicipalityAdmin(admin.ModelAdmin):
     inlines = [SiteInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "district", "active"]}),
-        (None, {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        (
+            _("Ansprechperson im Rathaus"),
+            {"fields": ["contact_name", "contact_email", "contact_phone"]},
+        ),
     ]
+
+    def get_changeform_initial_data(self, request):
+        # Most municipalities are in the job centre's own district.
+        district = Municipality.objects.values_list("district", flat=True).last()
+        return {"district": district or "", **super().get_changeform_initial_data(request)}
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        site = obj.sites.order_by("pk").first()
+        if site is None or "_continue" in request.POST or "_addanother" in request.POST:
+            return response
+        # Straight on to planning: the series form opens with the new venue filled in.
+        self.message_user(
+            request, gettext("Planen Sie jetzt die Beratungstage für %(site)s.") % {"site": site}
+        )
+        return HttpResponseRedirect(plan_url(site))
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "municipality", "room", "step_free"]
+    list_display = ["name", "municipality", "room", "step_free", "plan_days"]
     list_filter = ["step_free", "municipality"]
     search_fields = ["name", "address", "room", "municipality__name"]
     list_select_related = ["municipality"]
+
+    @admin.display(description=_("Beratungstage"))
+    def plan_days(self, site):
+        return format_html('<a href="{}">{}</a>', plan_url(site), gettext("Terminreihe anlegen"))
