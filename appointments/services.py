@@ -498,6 +498,8 @@ def join_waitlist(
             # Offers carry their own link; this only fills the unique column unguessably.
             token_hash=hash_token(new_token()),
         )
+
+
 # --- Planning -------------------------------------------------------------------------
 # Series rules, day generation, publishing, cancelling and editing days. The admin calls
 # these; the rules about booked seats and coach clashes live here, not in forms.
