@@ -73,6 +73,7 @@ class WalkInForm(forms.Form):
         label=_("Uhrzeit"),
         queryset=Slot.objects.none(),
         empty_label=None,
+        error_messages={"invalid_choice": _("Bitte wählen Sie eine Uhrzeit aus der Liste.")},
         help_text=_("Ist die Zeit schon voll, zählt die Person zusätzlich."),
     )
     name = forms.CharField(label=_("Name"), max_length=120)
@@ -116,7 +117,10 @@ class OutcomeForm(forms.Form):
         label=_("Ergebnis"),
         choices=OutcomeCode.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Bitte wählen Sie mindestens ein Ergebnis.")},
+        error_messages={
+            "required": _("Bitte wählen Sie mindestens ein Ergebnis."),
+            "invalid_choice": _("Bitte wählen Sie nur Ergebnisse aus der Liste."),
+        },
     )
     note = forms.CharField(
         label=_("Kurze Notiz"),
