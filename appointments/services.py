@@ -27,6 +27,7 @@ from appointments.models import (
     DayCoach,
     DayStatus,
     MailKind,
+    OutcomeCode,
     OutreachDay,
     Slot,
     hash_token,
@@ -441,34 +442,43 @@ def add_walk_in(
         earlier = Booking.objects.filter(submission_key=submission_key).first()
         if earlier:
             return earlier
-    with transaction.atomic():
-        day = _lock_day(slot.day_id)
-        if day.status != DayStatus.PUBLISHED:
-            raise StaffActionRefused(_("An diesem Tag findet keine Beratung statt."))
-        _refuse_before_day(day.date, now)
-        # The same conditional claim as book_slot: never more seats than the slot has.
-        takes_seat = _claim_seat(slot)
-        booking = Booking.objects.create(
-            slot=slot,
-            day=day,
-            reference=new_reference(),
-            submission_key=submission_key,
-            status=BookingStatus.ATTENDED,
-            channel=Channel.WALK_IN,
-            takes_seat=takes_seat,
-            name=client.name,
-            phone=client.phone,
-            need_step_free=client.need_step_free,
-            need_child=client.need_child,
-            interpreter_language=client.interpreter_language,
-            needs_other=client.needs_other,
-            note=client.note,
-            language=client.language,
-        )
-        booking.topics.set(client.topics)
-        _audit_change(
-            user, booking, "seat" if takes_seat else "extra", action=AuditAction.ADD_WALK_IN
-        )
+    try:
+        return _record_walk_in(slot, client, user, submission_key, now)
+    except IntegrityError:
+        # A concurrent double submit can only lose on the unique submission key.
+        earlier = Booking.objects.filter(submission_key=submission_key).first()
+        if submission_key and earlier:
+            return earlier
+        raise
+
+
+@transaction.atomic
+def _record_walk_in(slot, client, user, submission_key, now) -> Booking:
+    day = _lock_day(slot.day_id)
+    if day.status != DayStatus.PUBLISHED:
+        raise StaffActionRefused(_("An diesem Tag findet keine Beratung statt."))
+    _refuse_before_day(day.date, now)
+    # The same conditional claim as book_slot: never more seats than the slot has.
+    takes_seat = _claim_seat(slot)
+    booking = Booking.objects.create(
+        slot=slot,
+        day=day,
+        reference=new_reference(),
+        submission_key=submission_key,
+        status=BookingStatus.ATTENDED,
+        channel=Channel.WALK_IN,
+        takes_seat=takes_seat,
+        name=client.name,
+        phone=client.phone,
+        need_step_free=client.need_step_free,
+        need_child=client.need_child,
+        interpreter_language=client.interpreter_language,
+        needs_other=client.needs_other,
+        note=client.note,
+        language=client.language,
+    )
+    booking.topics.set(client.topics)
+    _audit_change(user, booking, "seat" if takes_seat else "extra", action=AuditAction.ADD_WALK_IN)
     return booking
 
 
@@ -486,6 +496,8 @@ def record_outcome(
     now = now or timezone.now()
     if not codes:
         raise StaffActionRefused(_("Bitte wählen Sie mindestens ein Ergebnis."))
+    if not set(codes) <= set(OutcomeCode.values):
+        raise StaffActionRefused(_("Bitte wählen Sie nur Ergebnisse aus der Liste."))
     with transaction.atomic():
         # Locked so two coaches saving at once do not mix their codes.
         current = Booking.objects.select_for_update().get(pk=booking.pk)

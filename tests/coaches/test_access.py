@@ -166,3 +166,14 @@ def test_the_audit_log_names_who_saw_which_day_and_booking(world, as_persona):
         ("view_booking", world.day.pk, world.booking.pk),
         ("print_day", world.day.pk, None),
     ]
+
+
+def test_administrators_read_the_audit_log_in_the_admin(world, as_persona):
+    as_persona("alice").get(f"/team/termine/{world.booking.pk}/")
+    admin = as_persona("admin")
+    response = admin.get("/admin/appointments/auditentry/")
+    assert response.status_code == 200
+    assert world.booking.reference in response.content.decode()
+    entry = AuditEntry.objects.get(user=world.alice.user)
+    # Read-only: the log is evidence.
+    assert admin.post(f"/admin/appointments/auditentry/{entry.pk}/delete/").status_code == 403

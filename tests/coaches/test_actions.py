@@ -248,13 +248,14 @@ def test_an_outcome_needs_an_attended_client(world, as_persona):
         ({"codes": ["bribe"]}, "Bitte wählen Sie nur Ergebnisse aus der Liste."),
         ({"codes": ["advice"], "follow_up_on": "99999-01-01"}, "Bitte geben Sie ein Datum ein"),
         ({"codes": ["advice"], "follow_up_on": "garbage"}, "Bitte geben Sie ein Datum ein"),
-        ({"codes": ["advice"], "follow_up_on": "2001-01-01"}, "Bitte wählen Sie ein Datum zwischen"),
+        (
+            {"codes": ["advice"], "follow_up_on": "2001-01-01"},
+            "Bitte wählen Sie ein Datum zwischen",
+        ),
         ({"codes": ["advice"], "note": "x" * 501}, "höchstens 500 Zeichen"),
     ],
 )
-def test_bad_outcome_input_gets_a_clear_message_and_saves_nothing(
-    world, as_persona, data, message
-):
+def test_bad_outcome_input_gets_a_clear_message_and_saves_nothing(world, as_persona, data, message):
     services.mark_attendance(booking=world.booking, attended=True, user=world.alice.user)
     response = as_persona("alice").post(f"/team/termine/{world.booking.pk}/ergebnis/", data)
     assert response.status_code == 400

@@ -54,9 +54,7 @@ def _request_reset(client, email, capture):
         return client.post("/team/passwort/", {"email": email})
 
 
-def test_a_password_reset_goes_through_the_outbox(
-    db, client, django_capture_on_commit_callbacks
-):
+def test_a_password_reset_goes_through_the_outbox(db, client, django_capture_on_commit_callbacks):
     coach = factories.coach("Alice Adler", "alice")
 
     response = _request_reset(client, "alice@example.org", django_capture_on_commit_callbacks)
@@ -83,9 +81,7 @@ def test_a_password_reset_goes_through_the_outbox(
     )
     assert response["Location"] == "/team/passwort/fertig/"
     client.post("/team/abmelden/")
-    login = client.post(
-        "/team/anmelden/", {"username": "alice", "password": "Sonnenblume-2026"}
-    )
+    login = client.post("/team/anmelden/", {"username": "alice", "password": "Sonnenblume-2026"})
     assert login["Location"] == "/team/"
     assert "Dieser Link gilt nicht mehr." in client.get(path, follow=True).content.decode()
 

@@ -26,9 +26,7 @@ def demo_today(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     team = Team.objects.get(name="Team Celle Nord")
     site = Site.objects.get(municipality__slug="wathlingen")
-    day = create_day(
-        site=site, on=timezone.localdate(), start=time(9), end=time(12), team=team
-    )
+    day = create_day(site=site, on=timezone.localdate(), start=time(9), end=time(12), team=team)
     publish_day(day=day)
     family = Specialism.objects.get(slug="familie-und-beruf")
     slots = list(day.slots.order_by("starts_at"))
