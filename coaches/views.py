@@ -35,7 +35,7 @@ from appointments.models import (
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach
 
-# Larger ids cannot exist in a bigint column; the database would reject the query.
+# Larger ids cannot exist in a bigint column, and the database would reject the query.
 MAX_ID = 2**63 - 1
 
 
@@ -50,32 +50,28 @@ def _allowed_days(user):
     return OutreachDay.objects.served_by(coach)
 
 
-def _require_day(user, day_id: int) -> None:
-    if not _allowed_days(user).filter(pk=day_id).exists():
-        raise PermissionDenied
+def _first_or_404(queryset, pk: int):
+    found = queryset.filter(pk=pk).first() if pk <= MAX_ID else None
+    if found is None:
+        raise Http404
+    return found
 
 
 def _get_day(request, day_id: int) -> OutreachDay:
-    if day_id > MAX_ID:
-        raise Http404
-    day = OutreachDay.objects.select_related("site__municipality").filter(pk=day_id).first()
-    if day is None:
-        raise Http404
-    _require_day(request.user, day.pk)
+    allowed = _allowed_days(request.user)
+    day = _first_or_404(OutreachDay.objects.select_related("site__municipality"), day_id)
+    if not allowed.filter(pk=day.pk).exists():
+        raise PermissionDenied
     return day
 
 
 def _get_booking(request, booking_id: int) -> Booking:
-    if booking_id > MAX_ID:
-        raise Http404
-    booking = (
-        Booking.objects.select_related("day__site__municipality", "slot")
-        .filter(pk=booking_id)
-        .first()
+    allowed = _allowed_days(request.user)
+    booking = _first_or_404(
+        Booking.objects.select_related("day__site__municipality", "slot"), booking_id
     )
-    if booking is None:
-        raise Http404
-    _require_day(request.user, booking.day_id)
+    if not allowed.filter(pk=booking.day_id).exists():
+        raise PermissionDenied
     return booking
 
 
