@@ -418,7 +418,7 @@ def undo_attendance(*, booking: Booking, user, now=None) -> bool:
             if booking.status == BookingStatus.CONFIRMED:
                 return False
             if booking.channel == Channel.WALK_IN:
-                raise StaffActionRefused(_("Eine Person ohne Termin war immer da."))
+                raise StaffActionRefused(_("Eine Person ohne Termin kann man nicht zurücksetzen."))
             if booking.outcome_recorded_at:
                 raise StaffActionRefused(_("Für diesen Termin gibt es schon ein Ergebnis."))
             raise StaffActionRefused(_("Dieser Termin ist abgesagt."))

@@ -5,9 +5,11 @@ Every page passes axe-core (WCAG 2.1 A/AA) and the Nu Html Checker."""
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from appointments.emails import password_reset_url
 from appointments.management.commands.seed_demo import DEMO_PASSWORD
 from appointments.models import AuditEntry, Booking, BookingStatus
 from appointments.services import ClientDetails, create_day, publish_day
@@ -163,15 +165,26 @@ def test_the_other_coach_pages_are_accessible_and_valid(page, page_en, html_page
     page.goto("/team/passwort/")
     assert_accessible(page)
     html_pages(page, "password-reset")
-    page.fill("#id_email", "anna@joblokal.example")
+    page.fill("#id_email", "clara@joblokal.example")
     page.get_by_role("button", name="Link schicken").click()
     page.wait_for_url("**/team/passwort/gesendet/")
     assert_accessible(page)
     html_pages(page, "password-reset-sent")
+    link = password_reset_url(get_user_model().objects.get(username="clara"))
+    page.goto("/team/" + link.split("/team/", 1)[1])
+    assert page.locator("h1").inner_text() == "Neues Passwort festlegen"
+    assert_accessible(page)
+    html_pages(page, "password-reset-confirm")
+    page.fill("#id_new_password1", DEMO_PASSWORD + "-neu")
+    page.fill("#id_new_password2", DEMO_PASSWORD + "-neu")
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url("**/team/passwort/fertig/")
+    assert_accessible(page)
+    html_pages(page, "password-reset-complete")
 
     page.goto("/team/anmelden/")
     page.fill("#id_username", "clara")
-    page.fill("#id_password", DEMO_PASSWORD)
+    page.fill("#id_password", DEMO_PASSWORD + "-neu")
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/team/")
     page.goto("/team/?date=99999-01-01")
@@ -186,7 +199,7 @@ def test_the_other_coach_pages_are_accessible_and_valid(page, page_en, html_page
 
     page_en.goto("/team/anmelden/")
     page_en.fill("#id_username", "clara")
-    page_en.fill("#id_password", DEMO_PASSWORD)
+    page_en.fill("#id_password", DEMO_PASSWORD + "-neu")
     page_en.locator("main button[type=submit]").click()
     page_en.wait_for_url("**/team/")
     assert page_en.locator("h1").inner_text().startswith("My day:")
