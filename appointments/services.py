@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -361,7 +362,7 @@ class StaffActionRefused(BookingError):
     why, for the coach."""
 
 
-def log_access(*, user, action: str, days=(), bookings=()) -> None:
+def log_access(*, user: AbstractBaseUser, action: str, days=(), bookings=()) -> None:
     """Record that a staff member saw client data: one entry per day and per booking."""
     entries = [AuditEntry(user=user, action=action, day=day) for day in days]
     entries += [
@@ -382,7 +383,9 @@ def _refuse_before_day(day_date: date, now: datetime) -> None:
         raise StaffActionRefused(_("Das geht erst am Beratungstag."))
 
 
-def mark_attendance(*, booking: Booking, attended: bool, user, now=None) -> bool:
+def mark_attendance(
+    *, booking: Booking, attended: bool, user: AbstractBaseUser, now: datetime | None = None
+) -> bool:
     """Mark a booked client as attended or not attended, from the day on. Returns False
     when the booking already had that status (a double click changes nothing)."""
     now = now or timezone.now()
@@ -402,7 +405,9 @@ def mark_attendance(*, booking: Booking, attended: bool, user, now=None) -> bool
     return True
 
 
-def undo_attendance(*, booking: Booking, user, now=None) -> bool:
+def undo_attendance(
+    *, booking: Booking, user: AbstractBaseUser, now: datetime | None = None
+) -> bool:
     """Set an attended or no-show booking back to booked. Refused for walk-ins and once an
     outcome is recorded, so no outcome is left on a booking nobody attended."""
     now = now or timezone.now()
@@ -430,7 +435,7 @@ def add_walk_in(
     *,
     slot: Slot,
     client: ClientDetails,
-    user,
+    user: AbstractBaseUser,
     submission_key: str | None = None,
     now: datetime | None = None,
 ) -> Booking:
@@ -488,8 +493,8 @@ def record_outcome(
     codes: list[str],
     note: str = "",
     follow_up_on: date | None = None,
-    user,
-    now=None,
+    user: AbstractBaseUser,
+    now: datetime | None = None,
 ) -> Booking:
     """Store what was agreed with an attended client: outcome codes, a short note and an
     optional follow-up date. Recording again replaces the earlier outcome."""
@@ -527,7 +532,9 @@ def record_outcome(
     return current
 
 
-def complete_follow_up(*, booking: Booking, user, now=None) -> bool:
+def complete_follow_up(
+    *, booking: Booking, user: AbstractBaseUser, now: datetime | None = None
+) -> bool:
     """Mark a booking's follow-up as done. Returns False if it was already done."""
     now = now or timezone.now()
     with transaction.atomic():
