@@ -2,6 +2,9 @@ from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from appointments.models import DayStatus
 from appointments.services import cancel_booking
@@ -131,3 +134,12 @@ def test_the_day_view_query_count_does_not_grow_with_bookings(
 
     assert response.status_code == 200
     assert response.content.decode().count('class="booking card"') == bookings
+
+
+@given(value=st.text(max_size=40))
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_no_date_value_ever_breaks_the_day_view(world, as_persona, value):
+    response = as_persona("alice").get("/team/", {"date": value})
+    assert response.status_code in (200, 400)
