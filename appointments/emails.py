@@ -8,10 +8,13 @@ language, sends it, and marks it sent; SMTP is never called inside a transaction
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from appointments.models import Booking, MailKind, MailStatus, OutgoingMail
 
@@ -114,6 +117,10 @@ def build_message(mail: OutgoingMail) -> EmailMultiAlternatives | None:
         from appointments.services import issue_token
 
         context["manage_url"] = manage_url(issue_token(booking=booking))
+    if mail.kind == MailKind.PASSWORD_RESET:
+        if not mail.user.is_active:
+            return None
+        context["reset_url"] = password_reset_url(mail.user)
     return make_message(
         mail.kind,
         to=recipient.email,
@@ -141,6 +148,13 @@ def make_message(name, *, to, language, context, ics=None) -> EmailMultiAlternat
 
 def manage_url(token: str) -> str:
     return settings.SITE_URL + reverse("appointments:manage", args=[token])
+
+
+def password_reset_url(user) -> str:
+    # Made at send time, so the reset token is never stored in the outbox or the broker.
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("coaches:password_reset_confirm", args=[uid, token])
 
 
 def _ics_text(value: str) -> str:

@@ -1,5 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
+
+from coaches import views
+from coaches.forms import QueuedPasswordResetForm
 
 app_name = "coaches"
 
@@ -8,4 +11,51 @@ urlpatterns = [
         "anmelden/", auth_views.LoginView.as_view(template_name="coaches/login.html"), name="login"
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "passwort/",
+        auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
+            template_name="coaches/password_reset_form.html",
+            success_url=reverse_lazy("coaches:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "passwort/gesendet/",
+        auth_views.PasswordResetDoneView.as_view(template_name="coaches/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "passwort/neu/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="coaches/password_reset_confirm.html",
+            success_url=reverse_lazy("coaches:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "passwort/fertig/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="coaches/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("", views.my_day, name="my_day"),
+    path("nachfassen/", views.follow_ups, name="follow_ups"),
+    path("tage/<int:day_id>/drucken/", views.print_day, name="print_day"),
+    path("tage/<int:day_id>/ohne-termin/", views.add_walk_in, name="add_walk_in"),
+    path("termine/<int:booking_id>/", views.booking_detail, name="booking"),
+    path("termine/<int:booking_id>/ergebnis/", views.record_outcome, name="record_outcome"),
+    path("termine/<int:booking_id>/erschienen/", views.mark_attended, name="mark_attended"),
+    path("termine/<int:booking_id>/nicht-erschienen/", views.mark_no_show, name="mark_no_show"),
+    path(
+        "termine/<int:booking_id>/zuruecksetzen/",
+        views.undo_attendance,
+        name="undo_attendance",
+    ),
+    path(
+        "termine/<int:booking_id>/nachfassen-erledigt/",
+        views.complete_follow_up,
+        name="complete_follow_up",
+    ),
 ]

@@ -1,0 +1,304 @@
+"""The coach's day: schedule, print view, attendance, walk-ins, outcomes and follow-ups.
+
+Every page and action that touches client data passes `_allowed_days` (invariant 3): a
+coach sees only the days they serve, an administrator sees every day, anyone else is
+refused. Every look at client data is written to the audit log here; every change is
+logged by the domain function that makes it.
+"""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Min, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appointments import services
+from appointments.models import (
+    ACTIVE_STATUSES,
+    AuditAction,
+    Booking,
+    BookingStatus,
+    DayCoach,
+    DayStatus,
+    OutreachDay,
+    Slot,
+)
+from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
+from coaches.models import Coach
+
+# Larger ids cannot exist in a bigint column, and the database would reject the query.
+MAX_ID = 2**63 - 1
+
+
+def _allowed_days(user):
+    """The days whose client data this user may see. Administrators see every day, an
+    active coach the days they serve; everyone else is refused."""
+    if user.is_staff:
+        return OutreachDay.objects.all()
+    coach = Coach.objects.active().filter(user=user).first()
+    if coach is None:
+        raise PermissionDenied
+    return OutreachDay.objects.served_by(coach)
+
+
+def _first_or_404(queryset, pk: int):
+    found = queryset.filter(pk=pk).first() if pk <= MAX_ID else None
+    if found is None:
+        raise Http404
+    return found
+
+
+def _get_day(request, day_id: int) -> OutreachDay:
+    allowed = _allowed_days(request.user)
+    day = _first_or_404(OutreachDay.objects.select_related("site__municipality"), day_id)
+    if not allowed.filter(pk=day.pk).exists():
+        raise PermissionDenied
+    return day
+
+
+def _get_booking(request, booking_id: int) -> Booking:
+    allowed = _allowed_days(request.user)
+    booking = _first_or_404(
+        Booking.objects.select_related("day__site__municipality", "slot"), booking_id
+    )
+    if not allowed.filter(pk=booking.day_id).exists():
+        raise PermissionDenied
+    return booking
+
+
+def _day_url(on: date, anchor: str = "") -> str:
+    return f"{reverse('coaches:my_day')}?date={on.isoformat()}" + (f"#{anchor}" if anchor else "")
+
+
+def _back(request, fallback: str):
+    """Return to the page the action was posted from, if that is a page of this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _with_schedule(days):
+    """Days with their slots in time order, each slot's active bookings, topics and
+    outcomes, and the coaches present: a fixed number of queries however many bookings."""
+    bookings = Booking.objects.active().prefetch_related("topics", "outcomes").order_by("pk")
+    slots = Slot.objects.order_by("starts_at").prefetch_related(
+        Prefetch("bookings", queryset=bookings, to_attr="active_bookings")
+    )
+    return days.select_related("site__municipality").prefetch_related(
+        Prefetch("slots", queryset=slots),
+        Prefetch("day_coaches", queryset=DayCoach.objects.select_related("coach")),
+    )
+
+
+def _week(days, on: date) -> list[dict]:
+    monday = on - timedelta(days=on.weekday())
+    counts = dict(
+        days.filter(date__range=(monday, monday + timedelta(days=6)))
+        .exclude(status=DayStatus.CANCELLED)
+        .order_by()
+        .values("date")
+        .annotate(n=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES)))
+        .values_list("date", "n")
+    )
+    week = [monday + timedelta(days=i) for i in range(7)]
+    return [{"date": d, "count": counts.get(d), "current": d == on} for d in week]
+
+
+@login_required
+@never_cache
+@require_GET
+def my_day(request):
+    days = _allowed_days(request.user)
+    today = timezone.localdate()
+    picker = DayPickerForm(request.GET if "date" in request.GET else {"date": today})
+    on = picker.cleaned_data["date"] if picker.is_valid() else today
+    schedule = list(_with_schedule(days.filter(date=on)))
+    around = days.exclude(status=DayStatus.CANCELLED).aggregate(
+        previous=Max("date", filter=Q(date__lt=on)), next=Min("date", filter=Q(date__gt=on))
+    )
+    services.log_access(user=request.user, action=AuditAction.VIEW_DAY, days=schedule)
+    context = {
+        "on": on,
+        "today": today,
+        "picker": picker,
+        "schedule": schedule,
+        "previous": around["previous"],
+        "next": around["next"],
+        "week": _week(days, on),
+    }
+    return render(request, "coaches/my_day.html", context, status=400 if picker.errors else 200)
+
+
+@login_required
+@never_cache
+@require_GET
+def print_day(request, day_id: int):
+    day = _get_day(request, day_id)
+    day = _with_schedule(OutreachDay.objects.filter(pk=day.pk)).get()
+    services.log_access(user=request.user, action=AuditAction.PRINT_DAY, days=[day])
+    return render(request, "coaches/print_day.html", {"day": day, "printed_at": timezone.now()})
+
+
+@login_required
+@never_cache
+@require_GET
+def booking_detail(request, booking_id: int):
+    booking = _get_booking(request, booking_id)
+    return _render_booking(request, booking, _outcome_form(booking))
+
+
+def _outcome_form(booking: Booking, data=None) -> OutcomeForm:
+    initial = {
+        "codes": [outcome.code for outcome in booking.outcomes.all()],
+        "note": booking.outcome_note,
+        "follow_up_on": booking.follow_up_on,
+    }
+    return OutcomeForm(data, booking=booking, initial=initial)
+
+
+def _render_booking(request, booking: Booking, form: OutcomeForm, status: int = 200):
+    services.log_access(user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[booking])
+    context = {
+        "booking": booking,
+        "form": form,
+        "today": timezone.localdate(),
+        "back": _day_url(booking.day.date, f"b{booking.pk}"),
+    }
+    return render(request, "coaches/booking.html", context, status=status)
+
+
+@login_required
+@require_POST
+def record_outcome(request, booking_id: int):
+    booking = _get_booking(request, booking_id)
+    form = _outcome_form(booking, request.POST)
+    if not form.is_valid():
+        return _render_booking(request, booking, form, status=400)
+    try:
+        services.record_outcome(
+            booking=booking,
+            codes=form.cleaned_data["codes"],
+            note=form.cleaned_data["note"],
+            follow_up_on=form.cleaned_data["follow_up_on"],
+            user=request.user,
+        )
+    except services.StaffActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Das Ergebnis ist gespeichert."))
+    return _back(request, _day_url(booking.day.date, f"b{booking.pk}"))
+
+
+def _booking_action(request, booking_id: int, action, done_message: str):
+    booking = _get_booking(request, booking_id)
+    try:
+        changed = action(booking=booking, user=request.user)
+    except services.StaffActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done_message if changed else _("Das war schon gespeichert."))
+    return _back(request, _day_url(booking.day.date, f"b{booking.pk}"))
+
+
+@login_required
+@require_POST
+def mark_attended(request, booking_id: int):
+    return _booking_action(
+        request,
+        booking_id,
+        lambda **kw: services.mark_attendance(attended=True, **kw),
+        _("Gespeichert: erschienen."),
+    )
+
+
+@login_required
+@require_POST
+def mark_no_show(request, booking_id: int):
+    return _booking_action(
+        request,
+        booking_id,
+        lambda **kw: services.mark_attendance(attended=False, **kw),
+        _("Gespeichert: nicht erschienen."),
+    )
+
+
+@login_required
+@require_POST
+def undo_attendance(request, booking_id: int):
+    return _booking_action(
+        request, booking_id, services.undo_attendance, _("Zurückgesetzt: wieder gebucht.")
+    )
+
+
+@login_required
+@require_POST
+def complete_follow_up(request, booking_id: int):
+    return _booking_action(
+        request, booking_id, services.complete_follow_up, _("Nachfassen ist erledigt.")
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def add_walk_in(request, day_id: int):
+    day = _get_day(request, day_id)
+    form = WalkInForm(request.POST or None, day=day)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.add_walk_in(
+                slot=form.cleaned_data["slot"],
+                client=form.client(),
+                user=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except services.StaffActionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(_day_url(day.date, f"d{day.pk}"))
+        if booking.takes_seat:
+            messages.success(request, _("Die Person ist erfasst."))
+        else:
+            messages.success(request, _("Die Person ist erfasst, zusätzlich zu den Plätzen."))
+        return redirect(_day_url(day.date, f"b{booking.pk}"))
+    status = 400 if form.errors else 200
+    context = {"day": day, "form": form, "back": _day_url(day.date, f"d{day.pk}")}
+    return render(request, "coaches/walk_in.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_GET
+def follow_ups(request):
+    today = timezone.localdate()
+    open_follow_ups = list(
+        Booking.objects.filter(
+            day__in=_allowed_days(request.user),
+            status=BookingStatus.ATTENDED,
+            follow_up_done_at=None,
+            follow_up_on__isnull=False,
+        )
+        .select_related("day__site__municipality", "slot")
+        .prefetch_related("outcomes")
+        .order_by("follow_up_on", "slot__starts_at")
+    )
+    services.log_access(
+        user=request.user, action=AuditAction.VIEW_BOOKING, bookings=open_follow_ups
+    )
+    context = {
+        "today": today,
+        "due": [b for b in open_follow_ups if b.follow_up_on <= today],
+        "later": [b for b in open_follow_ups if b.follow_up_on > today],
+    }
+    return render(request, "coaches/follow_ups.html", context)
