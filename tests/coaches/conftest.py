@@ -8,7 +8,7 @@
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
@@ -52,7 +52,8 @@ def world(db) -> World:
     wathlingen = factories.site(factories.municipality("Wathlingen"), name="Rathaus Wathlingen")
     bergen = factories.site(factories.municipality("Bergen"), name="Rathaus Bergen")
     day = factories.day(wathlingen, on=today, coaches=[alice])
-    other_day = factories.day(bergen, on=today, coaches=[bob])
+    # Afternoon, so one coach may serve both days (overlapping days are refused).
+    other_day = factories.day(bergen, on=today, start=time(13), end=time(16), coaches=[bob])
     topic = factories.specialism("Familie und Beruf")
     slots = list(day.slots.order_by("starts_at"))
     booking, token = book(
