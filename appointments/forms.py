@@ -303,3 +303,10 @@ class MoveForm(forms.Form):
             min_value=_("Bitte wählen Sie einen neuen Termin."),
             max_value=_("Bitte wählen Sie einen neuen Termin."),
         )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Ja, löschen Sie meine Daten jetzt. Ein gebuchter Termin wird dabei abgesagt."),
+        required=True,
+    )

@@ -14,4 +14,6 @@ urlpatterns = [
     path("termin/<str:token>/termin.ics", views.booking_ics, name="ics"),
     path("termin/<str:token>/absagen/", views.cancel, name="cancel"),
     path("termin/<str:token>/verschieben/", views.move, name="move"),
+    path("termin/<str:token>/meine-daten.json", views.export_data, name="export"),
+    path("termin/<str:token>/daten-loeschen/", views.erase, name="erase"),
 ]

@@ -3,13 +3,14 @@ the secret link, and the waiting list. No account: the secret link is the only k
 
 from django.contrib import messages
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -17,6 +18,7 @@ from appointments import emails, services
 from appointments.forms import (
     BookingForm,
     CancelForm,
+    EraseForm,
     MoveForm,
     TimeFilterForm,
     WaitlistForm,
@@ -89,6 +91,8 @@ def day(request, pk):
     return render(request, "appointments/day.html", context)
 
 
+# Contact details and notes never appear in error reports.
+@sensitive_post_parameters()
 @never_cache
 @post_rate_limit
 @require_http_methods(["GET", "POST"])
@@ -192,6 +196,8 @@ def _render_manage(request, booking, token, *, cancel_form=None, alternatives=No
     context = {
         "booking": booking,
         "token": token,
+        "erasure_due": services.erasure_due(day=booking.slot.day),
+        "erase_form": EraseForm(),
         "can_change": _can_change(booking, now),
         "cancel_form": cancel_form or CancelForm(),
         "alternatives": alternatives,
@@ -236,6 +242,7 @@ def booking_ics(request, token):
     return response
 
 
+@sensitive_post_parameters()
 @post_rate_limit
 @require_POST
 def cancel(request, token):
@@ -254,6 +261,37 @@ def cancel(request, token):
     return redirect("appointments:manage", token=token)
 
 
+@never_cache
+@require_GET
+def export_data(request, token):
+    """Everything stored about the booking, as a JSON download for the client."""
+    booking = _booking_for_token(token)
+    data = services.export_booking_data(booking=booking)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="joblokal-{booking.reference}.json"'
+    return response
+
+
+@sensitive_post_parameters()
+@post_rate_limit
+@require_POST
+def erase(request, token):
+    booking = _booking_for_token(token)
+    if request.limited:
+        return ratelimited(request)
+    if not EraseForm(request.POST).is_valid():
+        messages.error(
+            request, _("Bitte bestätigen Sie, dass wir Ihre Daten jetzt löschen sollen.")
+        )
+        return redirect("appointments:manage", token=token)
+    services.erase_booking(booking=booking)
+    messages.success(
+        request, _("Ihre Daten sind gelöscht. Der Link funktioniert jetzt nicht mehr.")
+    )
+    return redirect("locations:start")
+
+
+@sensitive_post_parameters()
 @post_rate_limit
 @require_POST
 def move(request, token):
@@ -290,6 +328,7 @@ def move(request, token):
     return redirect("appointments:manage", token=token)
 
 
+@sensitive_post_parameters()
 @never_cache
 @post_rate_limit
 @require_http_methods(["GET", "POST"])

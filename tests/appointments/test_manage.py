@@ -120,7 +120,10 @@ def test_a_passed_appointment_is_read_only(client):
     )
     body = client.get(f"/termin/{token}/").content.decode()
     assert "Dieser Termin ist vorbei." in body
-    assert '<form method="post" action="/termin/' not in body
+    # The booking cannot change any more; erasing one's data stays possible (GDPR).
+    assert "/absagen/" not in body and "/verschieben/" not in body
+    assert body.count('<form method="post" action="/termin/') == 1
+    assert "/daten-loeschen/" in body
     response = client.post(f"/termin/{token}/absagen/", {}, follow=True)
     assert "Dieser Termin kann nicht mehr geändert werden." in response.content.decode()
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
