@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import charts, services, statistics
 from appointments.models import (
+    AuditAction,
     AuditEntry,
     Booking,
     BookingOutcome,
@@ -787,24 +788,41 @@ class OutcomeInline(admin.TabularInline):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["reference", "slot", "status", "channel", "created_at"]
+    """Bookings are read here, never written: every change goes through the domain
+    functions (booking form, manage link, coach pages), which keep the seat counter and
+    the audit log right."""
+
+    list_display = ["reference", "slot", "status", "channel", "created_at", "erased_on"]
     list_filter = ["status", "channel", "day__site__municipality", "language"]
     search_fields = ["reference", "name", "email", "phone"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
-    list_select_related = ["slot__day__site__municipality"]
-    raw_id_fields = ["slot", "day"]
-    filter_horizontal = ["topics"]
+    list_select_related = ["slot__day__site__municipality", "day"]
     inlines = [OutcomeInline]
-    readonly_fields = [
-        "reference",
-        "created_at",
-        "updated_at",
-        "rescheduled_at",
-        "cancelled_at",
-        "reminded_at",
-        "anonymised_at",
-    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        booking = self.get_object(request, object_id)
+        if booking is not None:
+            services.log_access(
+                user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[booking]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("Daten gelöscht am"))
+    def erased_on(self, booking):
+        """When contact data is (or was) erased on schedule."""
+        if booking.anonymised_at:
+            return formats.date_format(timezone.localtime(booking.anonymised_at))
+        return formats.date_format(timezone.localtime(services.erasure_due(day=booking.day)))
 
 
 @admin.register(WaitlistEntry)
@@ -813,7 +831,13 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     list_filter = ["status", "municipality"]
     search_fields = ["name", "email"]
     list_select_related = ["day__site__municipality", "municipality"]
-    raw_id_fields = ["day", "offered_slot"]
+
+    # Offers hold seats through the slot counter; only the domain functions change them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OutgoingMail)
