@@ -5,7 +5,9 @@ import secrets
 from datetime import date, timedelta
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,34 @@ class DayPickerForm(forms.Form):
         if not FIRST_DATE <= value <= LAST_DATE:
             raise forms.ValidationError(_("Bitte wählen Sie ein Datum zwischen 2000 und 2099."))
         return value
+
+
+class BoundedUsernameMixin:
+    """Django sets the username's max_length after the field is built, so no validator
+    enforces it; an overlong name then reached the lockout log's 255-character column and
+    failed with a 500. Validate the length before anything authenticates."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length or 150))
+
+    def clean(self):
+        if self.errors.get("username"):
+            raise forms.ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return super().clean()
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    pass
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -1,22 +1,34 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.decorators.http import require_http_methods
 
 from coaches import views
-from coaches.forms import QueuedPasswordResetForm
+from coaches.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "coaches"
 
+# Django's form views also answer PUT; these pages take GET and POST only.
+get_or_post = require_http_methods(["GET", "POST"])
+
 urlpatterns = [
     path(
-        "anmelden/", auth_views.LoginView.as_view(template_name="coaches/login.html"), name="login"
+        "anmelden/",
+        get_or_post(
+            auth_views.LoginView.as_view(
+                template_name="coaches/login.html", authentication_form=LoginForm
+            )
+        ),
+        name="login",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "passwort/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            template_name="coaches/password_reset_form.html",
-            success_url=reverse_lazy("coaches:password_reset_done"),
+        get_or_post(
+            auth_views.PasswordResetView.as_view(
+                form_class=QueuedPasswordResetForm,
+                template_name="coaches/password_reset_form.html",
+                success_url=reverse_lazy("coaches:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),
@@ -27,9 +39,11 @@ urlpatterns = [
     ),
     path(
         "passwort/neu/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="coaches/password_reset_confirm.html",
-            success_url=reverse_lazy("coaches:password_reset_complete"),
+        get_or_post(
+            auth_views.PasswordResetConfirmView.as_view(
+                template_name="coaches/password_reset_confirm.html",
+                success_url=reverse_lazy("coaches:password_reset_complete"),
+            )
         ),
         name="password_reset_confirm",
     ),

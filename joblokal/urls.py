@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from coaches.forms import AdminLoginForm
 from joblokal import views
 
 admin.site.site_header = _("JobLokal Verwaltung")
 admin.site.site_title = _("JobLokal")
 admin.site.index_title = _("Beratungstage planen")
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", include("locations.urls")),

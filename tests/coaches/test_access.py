@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from appointments.models import AuditEntry, Booking
 from tests import factories
-from tests.coaches.conftest import PERSONAS
+from tests.personas import PERSONAS
 
 ENDPOINTS = {
     # name: (method, url, post data)

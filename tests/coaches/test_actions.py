@@ -18,7 +18,7 @@ from appointments.models import (
     Slot,
 )
 from tests import factories
-from tests.coaches.conftest import book
+from tests.personas import book
 
 
 def _messages(response) -> list[str]:

@@ -3,6 +3,7 @@ outbox (the reset link is made at send time, so no token is stored anywhere)."""
 
 import re
 
+import pytest
 from django.core import mail
 from django.test import override_settings
 
@@ -114,3 +115,10 @@ def test_no_reset_mail_for_an_account_disabled_before_sending(db):
     coach.user.save(update_fields=["is_active"])
     emails.deliver(row.pk)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("path", ["/team/anmelden/", "/admin/login/"])
+def test_an_overlong_username_is_refused_without_a_500(client, db, path):
+    response = client.post(path, {"username": "x" * 300, "password": "irrelevant"})
+    assert response.status_code == 200
+    assert "höchstens 150 Zeichen" in response.content.decode()

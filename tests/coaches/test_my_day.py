@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from appointments.models import DayStatus
 from appointments.services import cancel_booking
 from tests import factories
-from tests.coaches.conftest import book
+from tests.personas import book
 
 
 def test_it_shows_every_slot_in_time_order_with_the_booking_details(world, as_persona):

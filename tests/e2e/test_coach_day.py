@@ -15,7 +15,7 @@ from appointments.models import AuditEntry, Booking, BookingStatus
 from appointments.services import ClientDetails, create_day, publish_day
 from coaches.models import Specialism, Team
 from locations.models import Site
-from tests.coaches.conftest import book
+from tests.personas import book
 from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

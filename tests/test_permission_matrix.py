@@ -1,0 +1,251 @@
+"""Every named URL, requested as each persona, against an explicit table.
+
+A URL added to the URLconf without a row here fails `test_every_named_url_has_a_row`,
+so nobody can add a page without deciding who may see it.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests import factories
+from tests.personas import PERSONAS, as_persona, world  # noqa: F401
+
+A, B, C, N, D = "alice", "bob", "carla", "anonymous", "admin"
+
+
+def status_row(alice, bob, carla, anonymous, admin):
+    return {A: alice, B: bob, C: carla, N: anonymous, D: admin}
+
+
+def everyone(code):
+    return status_row(code, code, code, code, code)
+
+
+# Staff pages: a coach sees their own day; a coach elsewhere is refused; no account means
+# the login page; administrators see everything.
+STAFF_PAGE = status_row(200, 403, 302, 302, 200)
+STAFF_ACTION_GET = status_row(405, 405, 302, 302, 405)  # no account: login first
+STAFF_ONLY = status_row(200, 200, 302, 302, 200)  # pages of any logged-in coach
+
+# name: (kwargs key, GET row). Keys name objects of the world below.
+EXPECTED_GET = {
+    "locations:start": (None, everyone(200)),
+    "locations:first_free": (None, everyone(200)),
+    "appointments:day": ("future_day", everyone(200)),
+    "appointments:waitlist": ("full_day", everyone(200)),
+    # Only the session that joined sees its confirmation.
+    "appointments:waitlist_joined": ("full_day", everyone(404)),
+    "appointments:book": ("free_slot", everyone(200)),
+    # Only the browser session that made a booking sees its confirmation.
+    "appointments:confirmation": ("reference", everyone(404)),
+    # The secret link is the key, whoever holds it.
+    "appointments:manage": ("token", everyone(200)),
+    "appointments:ics": ("token", everyone(200)),
+    "appointments:export": ("token", everyone(200)),
+    "appointments:cancel": ("token", everyone(405)),
+    "appointments:move": ("token", everyone(405)),
+    "appointments:erase": ("token", everyone(405)),
+    "coaches:login": (None, everyone(200)),
+    "coaches:logout": (None, everyone(405)),
+    "coaches:password_reset": (None, everyone(200)),
+    "coaches:password_reset_done": (None, everyone(200)),
+    "coaches:password_reset_confirm": ("reset", everyone(200)),
+    "coaches:password_reset_complete": (None, everyone(200)),
+    "coaches:my_day": (None, status_row(200, 200, 302, 302, 200)),
+    "coaches:follow_ups": (None, STAFF_ONLY),
+    "coaches:print_day": ("day_id", STAFF_PAGE),
+    "coaches:add_walk_in": ("day_id", STAFF_PAGE),
+    "coaches:booking": ("booking_id", STAFF_PAGE),
+    "coaches:record_outcome": ("booking_id", STAFF_ACTION_GET),
+    "coaches:mark_attended": ("booking_id", STAFF_ACTION_GET),
+    "coaches:mark_no_show": ("booking_id", STAFF_ACTION_GET),
+    "coaches:undo_attendance": ("booking_id", STAFF_ACTION_GET),
+    "coaches:complete_follow_up": ("booking_id", STAFF_ACTION_GET),
+    "healthz": (None, everyone(200)),
+    "privacy": (None, everyone(200)),
+    "accessibility": (None, everyone(200)),
+    "imprint": (None, everyone(200)),
+    "set_language": (None, everyone(302)),
+}
+
+# POST with an empty body to every URL that changes something. A POST to a staff action
+# by someone who may not is refused before anything is read.
+STAFF_POST = status_row(302, 403, 302, 302, 302)
+EXPECTED_POST = {
+    "coaches:mark_attended": STAFF_POST,
+    "coaches:mark_no_show": STAFF_POST,
+    "coaches:undo_attendance": STAFF_POST,
+    "coaches:complete_follow_up": STAFF_POST,
+    "coaches:record_outcome": status_row(400, 403, 302, 302, 400),
+    "coaches:add_walk_in": status_row(200, 403, 302, 302, 200),  # the form with its errors
+    "appointments:cancel": everyone(302),
+    "appointments:move": everyone(302),
+    "appointments:erase": everyone(302),
+}
+
+# The admin: its models are listed explicitly; every URL of a listed model follows the
+# rule for its kind. Only administrators get in; everyone else is sent to its login.
+ADMIN_MODELS = {
+    "auth_group",
+    "auth_user",
+    "locations_municipality",
+    "locations_site",
+    "coaches_specialism",
+    "coaches_coach",
+    "coaches_team",
+    "appointments_outreachseries",
+    "appointments_outreachday",
+    "appointments_booking",
+    "appointments_waitlistentry",
+    "appointments_outgoingmail",
+    "appointments_auditentry",
+    # django-axes: failed logins and lockouts.
+    "axes_accessattempt",
+    "axes_accessfailurelog",
+    "axes_accesslog",
+}
+ADMIN_VIEWS = {
+    "index",
+    "app_list",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "autocomplete",
+    "jsi18n",
+    "view_on_site",
+    "appointments_statistics",
+    "appointments_statistics_csv",
+    "appointments_outreachday_cancel",
+    "appointments_outreachseries_preview",
+    "auth_user_password_change",
+}
+NOT_FOR_ADMIN_GET = {
+    "axes_accessattempt_add": 403,
+    "axes_accessfailurelog_add": 403,
+    "axes_accesslog_add": 403,
+    # Written only through the domain functions or by the system itself.
+    "appointments_booking_add": 403,
+    "appointments_booking_delete": 403,
+    "appointments_waitlistentry_add": 403,
+    "appointments_auditentry_add": 403,
+    "appointments_auditentry_delete": 403,
+    "appointments_outgoingmail_add": 403,
+}
+
+
+def named_urls(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_urls(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name
+
+
+def test_every_named_url_has_a_row():
+    missing = []
+    for name in set(named_urls()):
+        if name.startswith("admin:"):
+            short = name.removeprefix("admin:")
+            model = short.rsplit("_", 1)[0]
+            if short not in ADMIN_VIEWS and model not in ADMIN_MODELS:
+                missing.append(name)
+        elif name not in EXPECTED_GET:
+            missing.append(name)
+    assert missing == [], f"URLs without a row in the permission matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def objects(world):
+    future = factories.day(factories.site(), on=timezone.localdate() + timedelta(days=10))
+    full = factories.day(
+        factories.site(),
+        on=timezone.localdate() + timedelta(days=11),
+        start=future.starts_at.astimezone().time(),
+        end=(future.starts_at + timedelta(minutes=30)).astimezone().time(),
+    )
+    factories.booking(full.slots.get())
+    return {
+        None: {},
+        "future_day": {"pk": future.pk},
+        "full_day": {"pk": full.pk},
+        "free_slot": {"pk": future.slots.first().pk},
+        "reference": {"reference": world.booking.reference},
+        "token": {"token": world.token},
+        "reset": {"uidb64": "MQ", "token": "set-password"},
+        "day_id": {"day_id": world.day.pk},
+        "booking_id": {"booking_id": world.booking.pk},
+    }
+
+
+def status_of(client, method, url):
+    return getattr(client, method)(url).status_code
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_get_matches_the_table(persona, as_persona, objects):  # noqa: F811
+    client = as_persona(persona)
+    actual, expected = {}, {}
+    for name, (key, row) in EXPECTED_GET.items():
+        url = reverse(name, kwargs=objects[key])
+        actual[name], expected[name] = status_of(client, "get", url), row[persona]
+    assert actual == expected
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_post_matches_the_table(persona, as_persona, objects):  # noqa: F811
+    client = as_persona(persona)
+    actual, expected = {}, {}
+    for name, row in EXPECTED_POST.items():
+        url = reverse(name, kwargs=objects[EXPECTED_GET[name][0]])
+        actual[name], expected[name] = status_of(client, "post", url), row[persona]
+    assert actual == expected
+
+
+def admin_urls(world):
+    """Every admin URL with an object of its model where it needs one."""
+    from django.contrib import admin
+
+    objects = {}
+    for model, model_admin in admin.site._registry.items():
+        key = f"{model._meta.app_label}_{model._meta.model_name}"
+        obj = (
+            model_admin.get_queryset(None).first() if hasattr(model_admin, "get_queryset") else None
+        )
+        objects[key] = obj
+    for name in sorted(set(named_urls())):
+        if not name.startswith("admin:"):
+            continue
+        short = name.removeprefix("admin:")
+        if short in {"view_on_site", "logout"}:
+            continue
+        kwargs = {"app_label": "appointments"} if short == "app_list" else {}
+        if short.endswith(("_change", "_delete", "_history", "_password_change", "_preview")):
+            obj = objects.get(short.rsplit("_", 1)[0].removesuffix("_password"))
+            if obj is None:
+                continue
+            kwargs = {"object_id" if not short.endswith("password_change") else "id": obj.pk}
+        yield short, reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("persona", ["alice", "carla", "anonymous"])
+def test_only_administrators_get_into_the_admin(persona, as_persona, world):  # noqa: F811
+    client = as_persona(persona)
+    for short, url in admin_urls(world):
+        response = client.get(url)
+        if short in {"login", "jsi18n"}:
+            continue
+        assert response.status_code == 302, (short, response.status_code)
+        assert "/admin/login/" in response["Location"], short
+
+
+def test_administrators_get_every_admin_page(as_persona, world):  # noqa: F811
+    client = as_persona("admin")
+    for short, url in admin_urls(world):
+        expected = NOT_FOR_ADMIN_GET.get(short, 302 if short == "login" else 200)
+        assert client.get(url).status_code == expected, (short, url)
