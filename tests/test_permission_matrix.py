@@ -7,7 +7,6 @@ so nobody can add a page without deciding who may see it.
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 

@@ -15,8 +15,8 @@ from appointments.models import AuditEntry, Booking, BookingStatus
 from appointments.services import ClientDetails, create_day, publish_day
 from coaches.models import Specialism, Team
 from locations.models import Site
-from tests.personas import book
 from tests.e2e.conftest import assert_accessible
+from tests.personas import book
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
