@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The named personas (alice, bob, carla, anonymous, admin) for every test package.
+pytest_plugins = ["tests.personas"]
+
 
 def require(available: bool, reason: str) -> None:
     """Skip when a service is missing on a laptop; fail in CI, where nothing may skip."""

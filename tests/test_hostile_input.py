@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from appointments.models import Booking, BookingOutcome, OutreachDay, Slot, WaitlistEntry
 from tests import factories
-from tests.personas import as_persona, world  # noqa: F401
 
 HOSTILE_IDS = ["-1", "0", "2147483648", "9223372036854775808", "1" * 40, "1e9", "0x10"]
 HOSTILE_STRINGS = [
@@ -75,7 +74,7 @@ PERSONAS_TO_TRY = ["anonymous", "alice", "admin"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS_TO_TRY)
-def test_hostile_path_segments_never_500_and_change_nothing(persona, as_persona, data):  # noqa: F811
+def test_hostile_path_segments_never_500_and_change_nothing(persona, as_persona, data):
     client = as_persona(persona)
     before = snapshot()
     tried = 0
@@ -109,7 +108,7 @@ def every_path(world):
 
 
 @pytest.mark.parametrize("persona", PERSONAS_TO_TRY)
-def test_wrong_methods_are_refused(persona, as_persona, data):  # noqa: F811
+def test_wrong_methods_are_refused(persona, as_persona, data):
     client = as_persona(persona)
     before = snapshot()
     for name, path in every_path(data):
@@ -123,7 +122,7 @@ def test_wrong_methods_are_refused(persona, as_persona, data):  # noqa: F811
 
 
 @pytest.mark.parametrize("persona", PERSONAS_TO_TRY)
-def test_a_post_without_csrf_token_is_refused(persona, as_persona, data):  # noqa: F811
+def test_a_post_without_csrf_token_is_refused(persona, as_persona, data):
     client = as_persona(persona)
     strict = Client(enforce_csrf_checks=True)
     strict.cookies = client.cookies

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests import factories
-from tests.personas import PERSONAS, as_persona, world  # noqa: F401
+from tests.personas import PERSONAS
 
 A, B, C, N, D = "alice", "bob", "carla", "anonymous", "admin"
 
@@ -187,7 +187,7 @@ def status_of(client, method, url):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_get_matches_the_table(persona, as_persona, objects):  # noqa: F811
+def test_get_matches_the_table(persona, as_persona, objects):
     client = as_persona(persona)
     actual, expected = {}, {}
     for name, (key, row) in EXPECTED_GET.items():
@@ -197,7 +197,7 @@ def test_get_matches_the_table(persona, as_persona, objects):  # noqa: F811
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_post_matches_the_table(persona, as_persona, objects):  # noqa: F811
+def test_post_matches_the_table(persona, as_persona, objects):
     client = as_persona(persona)
     actual, expected = {}, {}
     for name, row in EXPECTED_POST.items():
@@ -233,7 +233,7 @@ def admin_urls(world):
 
 
 @pytest.mark.parametrize("persona", ["alice", "carla", "anonymous"])
-def test_only_administrators_get_into_the_admin(persona, as_persona, world):  # noqa: F811
+def test_only_administrators_get_into_the_admin(persona, as_persona, world):
     client = as_persona(persona)
     for short, url in admin_urls(world):
         response = client.get(url)
@@ -243,7 +243,7 @@ def test_only_administrators_get_into_the_admin(persona, as_persona, world):  # 
         assert "/admin/login/" in response["Location"], short
 
 
-def test_administrators_get_every_admin_page(as_persona, world):  # noqa: F811
+def test_administrators_get_every_admin_page(as_persona, world):
     client = as_persona("admin")
     for short, url in admin_urls(world):
         expected = NOT_FOR_ADMIN_GET.get(short, 302 if short == "login" else 200)
