@@ -141,8 +141,8 @@ text = st.text(
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(name=text, email=text, phone=text, note=text, language=text)
-def test_the_booking_form_survives_any_text(client, data, name, email, phone, note, language):
+@given(name=text, email=st.emails() | text, phone=text, note=text, language=text, key=st.uuids())
+def test_the_booking_form_survives_any_text(client, data, name, email, phone, note, language, key):
     slot = Slot.objects.bookable().order_by("starts_at").first()
     seats = slot.seats_taken
     bookings = Booking.objects.count()
