@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -296,6 +297,30 @@ class BookingQuerySet(models.QuerySet):
     def by_token(self, token: str):
         return self.filter(tokens__token_hash=hash_token(token))
 
+    def reminder_candidates(self, *, now: datetime, lead_hours: list[int]):
+        """Confirmed bookings with an address whose reminder may be due now.
+
+        A superset by the one hour a DST change can shift a wall-clock reminder time;
+        Booking.due_reminder_lead decides exactly.
+        """
+        if not lead_hours:
+            return self.none()
+        margin = timedelta(hours=1)
+        # After this moment no reminder of the booking is due any more.
+        last_moment = F("slot__starts_at") - timedelta(hours=min(lead_hours)) + margin
+        return (
+            self.confirmed()
+            .exclude(email="")
+            .filter(
+                day__status=DayStatus.PUBLISHED,
+                slot__starts_at__gt=now,
+                slot__starts_at__lte=now + timedelta(hours=max(lead_hours)) + margin,
+            )
+            .exclude(reminded_at__gte=last_moment)
+            .alias(booked_at=Coalesce("rescheduled_at", "created_at"))
+            .exclude(booked_at__gte=last_moment)
+        )
+
 
 class Booking(models.Model):
     """A Termin. Reached by the client only through a secret link (see BookingToken);
@@ -380,6 +405,38 @@ class Booking(models.Model):
     @property
     def is_past(self):
         return self.slot.ends_at <= timezone.now()
+
+    def due_reminder_lead(self, *, now: datetime, lead_hours: list[int]) -> int | None:
+        """The lead time (hours) of the reminder due now, or None.
+
+        Due is the latest reminder time that has passed, if the booking was made (or
+        moved) before it and no reminder went out since. So changing the lead times
+        never repeats a reminder already sent, and a moved booking starts afresh.
+        """
+        starts_at = self.slot.starts_at
+        if self.status != BookingStatus.CONFIRMED or not self.email or starts_at <= now:
+            return None
+        passed = [
+            (moment, hours)
+            for hours in lead_hours
+            if (moment := reminder_moment(starts_at, hours)) <= now
+        ]
+        if not passed:
+            return None
+        moment, hours = max(passed)
+        if (self.rescheduled_at or self.created_at) >= moment:
+            return None
+        if self.reminded_at is not None and self.reminded_at >= moment:
+            return None
+        return hours
+
+
+def reminder_moment(starts_at: datetime, lead_hours: int) -> datetime:
+    """When a reminder lead_hours before starts_at goes out, in local wall-clock time:
+    "24 hours before 9:00" is 9:00 the day before, also across a DST change."""
+    zone = timezone.get_default_timezone()
+    local = starts_at.astimezone(zone).replace(tzinfo=None) - timedelta(hours=lead_hours)
+    return local.replace(tzinfo=zone)
 
 
 class BookingToken(models.Model):
@@ -513,6 +570,9 @@ class MailStatus(models.TextChoices):
     SENT = "sent", _("gesendet")
     RETRYING = "retrying", _("neuer Versuch geplant")
     FAILED = "failed", _("fehlgeschlagen")
+    # Not sent because it no longer applied (reminder of a cancelled or moved booking,
+    # an offer already gone, an address erased); last_error says why.
+    SKIPPED = "skipped", _("nicht mehr nötig")
 
 
 class OutgoingMail(models.Model):
