@@ -51,6 +51,8 @@ def waitlist_offer(request, token):
             problem = "already_booked"
         except services.BookingClosed:
             problem = "closed"
+        if result and result.duplicate:
+            result, problem = None, "booked"
         entry.refresh_from_db()
     is_open = (
         entry.status == WaitlistStatus.OFFERED
