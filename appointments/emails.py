@@ -204,7 +204,9 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
     is harmless anyway, because deliver() claims before it sends.
     """
     now = now or timezone.now()
-    stale = now - (older_than or timedelta(minutes=settings.MAIL_STUCK_MINUTES))
+    if older_than is None:
+        older_than = timedelta(minutes=settings.MAIL_STUCK_MINUTES)
+    stale = now - older_than
     retry_stale = stale - timedelta(seconds=settings.MAIL_RETRY_BACKOFF_MAX_SECONDS)
     rows = (
         OutgoingMail.objects.alias(touched=Coalesce("claimed_at", "created_at"))
