@@ -20,6 +20,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -111,21 +112,24 @@ def deliver(mail_id: int) -> bool:
     Raises PermanentMailError (row marked failed) or the transient error (row marked
     retrying) so the task can decide about a retry.
     """
-    if not claim(mail_id):
-        return False
-    mail = OutgoingMail.objects.select_related(
-        "booking__slot__day__site__municipality", "waitlist_entry", "user"
-    ).get(pk=mail_id)
-    reason = obsolete_reason(mail)
-    if reason:
-        _finish(mail, MailStatus.SKIPPED, error=reason)
-        return False
-    token = None
-    try:
+    # Claim, re-check and issue the link in one short transaction (one commit); the
+    # SMTP conversation happens after it, outside any transaction.
+    with transaction.atomic():
+        if not claim(mail_id):
+            return False
+        mail = OutgoingMail.objects.select_related(
+            "booking__slot__day__site__municipality", "waitlist_entry", "user"
+        ).get(pk=mail_id)
+        reason = obsolete_reason(mail)
+        if reason:
+            _finish(mail, MailStatus.SKIPPED, error=reason)
+            return False
+        token = None
         if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS:
             from appointments.services import issue_token
 
             token = issue_token(booking=mail.booking)
+    try:
         message = build_message(mail, manage_token=token)
         send_message(message)
     except Exception as error:
