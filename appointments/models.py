@@ -406,26 +406,30 @@ class Booking(models.Model):
     def is_past(self):
         return self.slot.ends_at <= timezone.now()
 
-    def due_reminder_lead(self, *, now: datetime, lead_hours: list[int]) -> int | None:
+    def due_reminder_lead(
+        self, *, now: datetime, lead_hours: list[int], sent: int = 0
+    ) -> int | None:
         """The lead time (hours) of the reminder due now, or None.
 
-        Due is the latest reminder time that has passed, if the booking was made (or
-        moved) before it and no reminder went out since. So changing the lead times
-        never repeats a reminder already sent, and a moved booking starts afresh.
+        `sent` is how many reminders went out for the booking's current time. Due is the
+        latest reminder time that has passed, if no reminder went out since it, and if
+        fewer reminders were sent than reminder times passed after the booking was made
+        (or moved). So a late booking gets none, a moved booking starts afresh, and
+        changing the lead times never repeats a reminder: with one sent, a single new
+        lead time (12 instead of 24) finds it done; only an added one sends another.
         """
         starts_at = self.slot.starts_at
         if self.status != BookingStatus.CONFIRMED or not self.email or starts_at <= now:
             return None
+        booked_at = self.rescheduled_at or self.created_at
         passed = [
             (moment, hours)
             for hours in lead_hours
-            if (moment := reminder_moment(starts_at, hours)) <= now
+            if booked_at < (moment := reminder_moment(starts_at, hours)) <= now
         ]
-        if not passed:
+        if len(passed) <= sent:
             return None
         moment, hours = max(passed)
-        if (self.rescheduled_at or self.created_at) >= moment:
-            return None
         if self.reminded_at is not None and self.reminded_at >= moment:
             return None
         return hours

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from appointments import emails
@@ -22,6 +22,7 @@ from appointments.models import (
     DayCoach,
     DayStatus,
     MailKind,
+    OutgoingMail,
     OutreachDay,
     Slot,
     WaitlistEntry,
@@ -362,9 +363,19 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
     now = now or timezone.now()
     lead_hours = settings.REMINDER_LEAD_HOURS if lead_hours is None else lead_hours
     candidates = Booking.objects.reminder_candidates(now=now, lead_hours=lead_hours)
+    reminders = Prefetch(
+        "mails",
+        queryset=OutgoingMail.objects.filter(kind=MailKind.REMINDER).only("booking_id", "context"),
+        to_attr="reminder_mails",
+    )
     queued = 0
-    for booking in candidates.select_related("slot").order_by("slot__starts_at", "pk"):
-        hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours)
+    for booking in (
+        candidates.select_related("slot")
+        .prefetch_related(reminders)
+        .order_by("slot__starts_at", "pk")
+    ):
+        sent = sum(m.context.get("sequence") == booking.sequence for m in booking.reminder_mails)
+        hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
         if hours is not None and _claim_reminder(booking, hours, now):
             queued += 1
     return queued

@@ -143,7 +143,15 @@ def test_two_lead_times_send_two_reminders(booking, django_capture_on_commit_cal
     assert sorted(r.context["lead_hours"] for r in reminders()) == [2, 48]
 
 
-@pytest.mark.parametrize("new_leads", [(48, 24), (48,), (25,), (36, 24)])
+def test_an_added_lead_time_sends_one_more_reminder(booking, django_capture_on_commit_callbacks):
+    starts = booking.slot.starts_at
+    assert scan(django_capture_on_commit_callbacks, starts - 23 * HOUR, (24,)) == 1
+    assert scan(django_capture_on_commit_callbacks, starts - 1 * HOUR, (24, 2)) == 1
+    assert scan(django_capture_on_commit_callbacks, starts - HOUR / 2, (24, 2)) == 0
+    assert reminders().count() == 2
+
+
+@pytest.mark.parametrize("new_leads", [(48, 24), (48,), (25,), (36, 24), (23,), (12,), (6,)])
 def test_changing_the_lead_times_does_not_resend(
     booking, django_capture_on_commit_callbacks, new_leads
 ):
