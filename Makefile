@@ -10,11 +10,21 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test setup services lint messages clean
 
+# Web, Celery worker and beat in one command. Without CELERY_BROKER_URL they talk through
+# kombu's filesystem broker under var/broker (no Redis); Ctrl-C stops all three.
+RUN_ADDR ?= 127.0.0.1:8000
+CELERY := $(VENV)/bin/celery -A joblokal
+
 run: setup
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	@echo "JobLokal: http://127.0.0.1:8000  (mail is written to var/mail/)"
-	$(MANAGE) runserver --noreload 127.0.0.1:8000
+	@mkdir -p var/mail
+	@echo "JobLokal: http://$(RUN_ADDR)  (mail is written to var/mail/)"
+	@trap 'kill $$web $$worker $$beat 2>/dev/null; wait' INT TERM EXIT; \
+	$(CELERY) worker --concurrency 1 --loglevel INFO --without-gossip --without-mingle & worker=$$!; \
+	$(CELERY) beat --loglevel INFO & beat=$$!; \
+	$(MANAGE) runserver --noreload $(RUN_ADDR) & web=$$!; \
+	wait $$web
 
 test: setup services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \

@@ -847,6 +847,16 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     search_fields = ["key", "booking__reference"]
     date_hierarchy = "created_at"
     raw_id_fields = ["booking", "waitlist_entry", "user"]
+    actions = ["retry_failed_mail"]
+
+    @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
+    def retry_failed_mail(self, request, queryset):
+        from appointments.emails import retry_failed_mail
+
+        count = retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request, _("%(count)d E-Mails wieder in die Warteschlange gestellt.") % {"count": count}
+        )
 
 
 @admin.register(AuditEntry)

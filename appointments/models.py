@@ -336,6 +336,30 @@ class BookingQuerySet(models.QuerySet):
     def by_token(self, token: str):
         return self.filter(tokens__token_hash=hash_token(token))
 
+    def reminder_candidates(self, *, now: datetime, lead_hours: list[int]):
+        """Confirmed bookings with an address whose reminder may be due now.
+
+        A superset by the one hour a DST change can shift a wall-clock reminder time;
+        Booking.due_reminder_lead decides exactly.
+        """
+        if not lead_hours:
+            return self.none()
+        margin = timedelta(hours=1)
+        # After this moment no reminder of the booking is due any more.
+        last_moment = F("slot__starts_at") - timedelta(hours=min(lead_hours)) + margin
+        return (
+            self.confirmed()
+            .exclude(email="")
+            .filter(
+                day__status=DayStatus.PUBLISHED,
+                slot__starts_at__gt=now,
+                slot__starts_at__lte=now + timedelta(hours=max(lead_hours)) + margin,
+            )
+            .exclude(reminded_at__gte=last_moment)
+            .alias(booked_at=Coalesce("rescheduled_at", "created_at"))
+            .exclude(booked_at__gte=last_moment)
+        )
+
 
 class Booking(models.Model):
     """A Termin. Reached by the client only through a secret link (see BookingToken);
@@ -420,6 +444,42 @@ class Booking(models.Model):
     @property
     def is_past(self):
         return self.slot.ends_at <= timezone.now()
+
+    def due_reminder_lead(
+        self, *, now: datetime, lead_hours: list[int], sent: int = 0
+    ) -> int | None:
+        """The lead time (hours) of the reminder due now, or None.
+
+        `sent` is how many reminders went out for the booking's current time. Due is the
+        latest reminder time that has passed, if no reminder went out since it, and if
+        fewer reminders were sent than reminder times passed after the booking was made
+        (or moved). So a late booking gets none, a moved booking starts afresh, and
+        changing the lead times never repeats a reminder: with one sent, a single new
+        lead time (12 instead of 24) finds it done; only an added one sends another.
+        """
+        starts_at = self.slot.starts_at
+        if self.status != BookingStatus.CONFIRMED or not self.email or starts_at <= now:
+            return None
+        booked_at = self.rescheduled_at or self.created_at
+        passed = [
+            (moment, hours)
+            for hours in lead_hours
+            if booked_at < (moment := reminder_moment(starts_at, hours)) <= now
+        ]
+        if len(passed) <= sent:
+            return None
+        moment, hours = max(passed)
+        if self.reminded_at is not None and self.reminded_at >= moment:
+            return None
+        return hours
+
+
+def reminder_moment(starts_at: datetime, lead_hours: int) -> datetime:
+    """When a reminder lead_hours before starts_at goes out, in local wall-clock time:
+    "24 hours before 9:00" is 9:00 the day before, also across a DST change."""
+    zone = timezone.get_default_timezone()
+    local = starts_at.astimezone(zone).replace(tzinfo=None) - timedelta(hours=lead_hours)
+    return local.replace(tzinfo=zone)
 
 
 class BookingToken(models.Model):
@@ -553,6 +613,9 @@ class MailStatus(models.TextChoices):
     SENT = "sent", _("gesendet")
     RETRYING = "retrying", _("neuer Versuch geplant")
     FAILED = "failed", _("fehlgeschlagen")
+    # Not sent because it no longer applied (reminder of a cancelled or moved booking,
+    # an offer already gone, an address erased); last_error says why.
+    SKIPPED = "skipped", _("nicht mehr nötig")
 
 
 class OutgoingMail(models.Model):

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -312,6 +312,7 @@ def cancel_booking(
             return False
         if booking.takes_seat:
             _release_seat(booking.slot_id)
+            offer_freed_seat(slot_id=booking.slot_id, now=now)
         booking.refresh_from_db()
         emails.queue_mail(kind=MailKind.BOOKING_CANCELLED, booking=booking)
     return True
@@ -345,6 +346,7 @@ def move_booking(*, booking: Booking, to_slot_id: int, now=None) -> Booking:
             raise AlreadyBooked
         new_slot = _take_seat(to_slot_id, now)
         _release_seat(current.slot_id)
+        offer_freed_seat(slot_id=current.slot_id, now=now)
         current.slot, current.day = new_slot, new_slot.day
         current.rescheduled_at = now
         current.reminded_at = None
@@ -451,6 +453,7 @@ def erase_booking(*, booking: Booking, now: datetime | None = None) -> None:
         ).update(status=BookingStatus.CANCELLED, cancelled_at=now, cancelled_by=CancelledBy.CLIENT)
         if cancelled and booking.takes_seat:
             _release_seat(booking.slot_id)
+            offer_freed_seat(slot_id=booking.slot_id, now=now)
         # Queued notices for this booking would go to an address that no longer exists.
         OutgoingMail.objects.filter(
             booking=booking, status__in=[MailStatus.QUEUED, MailStatus.RETRYING]
@@ -723,6 +726,10 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
             cancelled_by=CancelledBy.OFFICE,
             cancel_reason=reason,
             updated_at=now,
+        )
+        # Offers of seats on this day end with it; their holds go with the recount below.
+        WaitlistEntry.objects.filter(day_id=day.pk, status=WaitlistStatus.OFFERED).update(
+            status=WaitlistStatus.EXPIRED
         )
         # Seats are given back only now that no booking can reach the day any more.
         _recount_seats(day.pk)
@@ -1030,3 +1037,171 @@ def complete_follow_up(
         if done:
             _audit_change(user, booking, "follow-up done")
     return done == 1
+
+
+# --- Reminders and waiting-list offers (notifications) -------------------------------
+
+
+def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | None = None) -> int:
+    """Queue every reminder that is due now, each exactly once; returns how many.
+
+    Each booking is claimed with a compare-and-set on its own columns (status, sequence,
+    reminded_at) in the transaction that queues the mail, so two scans, or a scan racing
+    a cancel or a move, can never queue a reminder twice or for the old time.
+    """
+    now = now or timezone.now()
+    lead_hours = settings.REMINDER_LEAD_HOURS if lead_hours is None else lead_hours
+    candidates = Booking.objects.reminder_candidates(now=now, lead_hours=lead_hours)
+    reminders = Prefetch(
+        "mails",
+        queryset=OutgoingMail.objects.filter(kind=MailKind.REMINDER).only("booking_id", "context"),
+        to_attr="reminder_mails",
+    )
+    queued = 0
+    for booking in (
+        candidates.select_related("slot")
+        .prefetch_related(reminders)
+        .order_by("slot__starts_at", "pk")
+    ):
+        sent = sum(m.context.get("sequence") == booking.sequence for m in booking.reminder_mails)
+        hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
+        if hours is not None and _claim_reminder(booking, hours, now):
+            queued += 1
+    return queued
+
+
+def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:
+    with transaction.atomic():
+        claimed = Booking.objects.filter(
+            pk=booking.pk,
+            status=BookingStatus.CONFIRMED,
+            sequence=booking.sequence,
+            reminded_at=booking.reminded_at,
+        ).update(reminded_at=now)
+        if claimed:
+            emails.queue_mail(
+                kind=MailKind.REMINDER,
+                booking=booking,
+                key=f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
+                context={"sequence": booking.sequence, "lead_hours": hours},
+            )
+    return bool(claimed)
+
+
+def _matching_entries(slot: Slot, day: OutreachDay):
+    """Waiting entries that fit a slot, first come first served: for its day, or for any
+    day of its municipality, and whose time window holds the whole slot."""
+    start = timezone.localtime(slot.starts_at).time()
+    end = timezone.localtime(slot.ends_at).time()
+    return (
+        WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
+        .filter(Q(day=day) | Q(day=None, municipality_id=day.site.municipality_id))
+        .filter(Q(earliest=None) | Q(earliest__lte=start))
+        .filter(Q(latest=None) | Q(latest__gte=end))
+        .order_by("created_at", "pk")
+    )
+
+
+def _offer_to_next(slot: Slot, day: OutreachDay, now: datetime) -> WaitlistEntry | None:
+    """Give a held seat to the first matching entry and queue the offer mail."""
+    if not _is_open(slot, day, now):
+        return None
+    hours = timedelta(hours=settings.WAITLIST_OFFER_HOURS)
+    closes = slot.starts_at - timedelta(hours=settings.BOOKING_CLOSES_HOURS)
+    for entry in _matching_entries(slot, day):
+        if _email_taken(day.pk, entry.email):
+            continue
+        # Compare-and-set: a municipality-wide entry may be matched for two days at once.
+        offered = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.WAITING).update(
+            status=WaitlistStatus.OFFERED,
+            offered_slot=slot,
+            offer_expires_at=min(now + hours, closes),
+        )
+        if offered:
+            entry.refresh_from_db()
+            emails.queue_mail(
+                kind=MailKind.WAITLIST_OFFER,
+                waitlist_entry=entry,
+                key=f"waitlist_offer:{entry.pk}:{slot.pk}",
+                context={"slot_id": slot.pk},
+            )
+            return entry
+    return None
+
+
+def offer_freed_seat(*, slot_id: int, now: datetime | None = None) -> WaitlistEntry | None:
+    """A seat of the slot was just released: hold it for the first matching waiting-list
+    entry and offer it by email. Called inside the transaction (and day lock) that freed
+    it, so no one else can book the seat in between."""
+    now = now or timezone.now()
+    slot = Slot.objects.select_related("day__site").get(pk=slot_id)
+    if not _is_open(slot, slot.day, now) or not _matching_entries(slot, slot.day).exists():
+        return None
+    # The hold takes the seat through the counter, exactly like a booking.
+    if not _claim_seat(slot):
+        return None
+    entry = _offer_to_next(slot, slot.day, now)
+    if entry is None:
+        _release_seat(slot.pk)
+    return entry
+
+
+def expire_waitlist_offers(*, now: datetime | None = None) -> int:
+    """End offers whose time ran out: the held seat goes to the next matching entry,
+    or back to the public. Returns how many offers ended."""
+    now = now or timezone.now()
+    expired = WaitlistEntry.objects.filter(
+        status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+    ).values_list("pk", "offered_slot_id")
+    count = 0
+    for entry_id, slot_id in expired:
+        with transaction.atomic():
+            if slot_id is not None:
+                day = _lock_day(Slot.objects.get(pk=slot_id).day_id)
+            ended = WaitlistEntry.objects.filter(
+                pk=entry_id, status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+            ).update(status=WaitlistStatus.EXPIRED)
+            if ended and slot_id is not None:
+                slot = Slot.objects.select_related("day__site").get(pk=slot_id)
+                if _offer_to_next(slot, day, now) is None:
+                    _release_seat(slot_id)
+            count += ended
+    return count
+
+
+def accept_waitlist_offer(
+    *, entry_id: int, slot_id: int, now: datetime | None = None
+) -> BookingResult:
+    """Book the seat held for a waiting-list entry. Raises BookingClosed if the offer
+    ended, AlreadyBooked if the address holds a booking that day. Accepting twice returns
+    the first booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = Slot.objects.select_related("day__site").get(pk=slot_id)
+        day = _lock_day(slot.day_id)
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry_id)
+        if entry.status == WaitlistStatus.BOOKED and entry.offered_slot_id == slot_id:
+            earlier = Booking.objects.filter(day=day, email__iexact=entry.email).confirmed()
+            if earlier.exists():
+                return BookingResult(earlier.first(), token=None, duplicate=True)
+        if (
+            entry.status != WaitlistStatus.OFFERED
+            or entry.offered_slot_id != slot_id
+            or entry.offer_expires_at <= now
+            or day.status != DayStatus.PUBLISHED
+            or slot.starts_at <= now
+        ):
+            raise BookingClosed
+        if _email_taken(day.pk, entry.email):
+            raise AlreadyBooked
+        client = ClientDetails(
+            name=entry.name, email=entry.email, phone=entry.phone, language=entry.language
+        )
+        slot.day = day
+        # The seat is already taken by the hold: the booking inherits it.
+        booking = _create_booking(slot, client, None, now)
+        token = issue_token(booking=booking)
+        entry.status = WaitlistStatus.BOOKED
+        entry.save(update_fields=["status"])
+        emails.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
+    return BookingResult(booking, token=token)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("termin/<str:token>/verschieben/", views.move, name="move"),
     path("termin/<str:token>/meine-daten.json", views.export_data, name="export"),
     path("termin/<str:token>/daten-loeschen/", views.erase, name="erase"),
+    path("warteliste/angebot/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

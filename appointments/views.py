@@ -24,7 +24,15 @@ from appointments.forms import (
     WaitlistForm,
     new_submission_key,
 )
-from appointments.models import Booking, BookingStatus, DayStatus, OutreachDay, Slot
+from appointments.models import (
+    Booking,
+    BookingStatus,
+    DayStatus,
+    OutreachDay,
+    Slot,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from joblokal.views import ratelimited
 
 # Per client address, over all public forms. Generous enough for a family or a shared
@@ -388,3 +396,49 @@ def waitlist_joined(request, pk):
     if entry is None:
         raise Http404
     return render(request, "appointments/waitlist_joined.html", {"day": day, "entry": entry})
+
+
+# --- Waiting-list offer (notifications, issue 4) --------------------------------------
+
+
+@never_cache
+@post_rate_limit
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request, token):
+    """The seat held for a waiting-list entry: shown on GET, booked only on POST, so a
+    mail scanner that opens the link books nothing."""
+    ids = emails.read_offer_token(token) if len(token) <= 200 else None
+    entry = WaitlistEntry.objects.filter(pk=ids[0], anonymised_at=None).first() if ids else None
+    if entry is None:
+        raise Http404
+    slot_id = ids[1]
+    result, problem = None, ""
+    if request.method == "POST":
+        if request.limited:
+            return ratelimited(request)
+        try:
+            result = services.accept_waitlist_offer(entry_id=entry.pk, slot_id=slot_id)
+        except services.AlreadyBooked:
+            problem = "already_booked"
+        except services.BookingClosed:
+            problem = "closed"
+        if result and result.duplicate:
+            result, problem = None, "booked"
+        entry.refresh_from_db()
+    is_open = (
+        entry.status == WaitlistStatus.OFFERED
+        and entry.offered_slot_id == slot_id
+        and entry.offer_expires_at > timezone.now()
+    )
+    if not (is_open or result or problem):
+        booked = entry.status == WaitlistStatus.BOOKED and entry.offered_slot_id == slot_id
+        problem = "booked" if booked else "closed"
+    context = {
+        "entry": entry,
+        "slot": entry.offered_slot if entry.offered_slot_id == slot_id else None,
+        "is_open": is_open,
+        "result": result,
+        "manage_url": emails.manage_url(result.token) if result and result.token else "",
+        "problem": problem,
+    }
+    return render(request, "appointments/waitlist_offer.html", context)

@@ -273,19 +273,68 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -----------------------------------------------------------------------------
 
-# Empty means no broker: tasks run eagerly in the web process.
-CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Empty means the embedded broker: kombu's filesystem transport under var/broker, which
+# needs no server (one machine only). Production and CI set a redis:// URL.
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "") or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _BROKER_DIR = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Longer than the longest retry countdown (MAIL_RETRY_BACKOFF_MAX_SECONDS), so Redis
+    # does not hand a waiting retry to a second worker; the outbox claim is the real guard.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+else:
+    raise ImproperlyConfigured("CELERY_BROKER_URL must be a redis:// URL or empty.")
+# Only for a quick look without a worker; mail is then sent inside the web request.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# JSON only, and tasks take ids only: no personal data ever sits in the broker.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, and handed back if its worker dies; with prefetch 1
+# a killed worker strands at most one message per process.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Transient SMTP and network errors are retried with exponential backoff and jitter, a
+# bounded number of times; a permanent error (5xx, refused recipient) fails at once.
+MAIL_MAX_RETRIES = envint("MAIL_MAX_RETRIES", 8, minimum=0)
+MAIL_RETRY_BACKOFF_SECONDS = envint("MAIL_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+MAIL_RETRY_BACKOFF_MAX_SECONDS = envint("MAIL_RETRY_BACKOFF_MAX_SECONDS", 1800, minimum=1)
+# Outbox rows untouched this long are handed to the queue again (a crash between commit
+# and publish, or a killed worker). Longer than any SMTP conversation takes.
+MAIL_STUCK_MINUTES = envint("MAIL_STUCK_MINUTES", 10, minimum=1)
+REMINDER_SCAN_MINUTES = envint("REMINDER_SCAN_MINUTES", 5, minimum=1)
+
+# One static schedule; run exactly one beat process.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {
+        "task": "appointments.tasks.send_due_reminders",
+        "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES),
+        "options": {"expires": REMINDER_SCAN_MINUTES * 60},
+    },
+    "requeue-stuck-mail": {
+        "task": "appointments.tasks.requeue_stuck_mail",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 5 * 60},
+    },
+    "expire-waitlist-offers": {
+        "task": "appointments.tasks.expire_waitlist_offers",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 5 * 60},
+    },
+}
 
 # --- JobLokal rules -------------------------------------------------------------------
 
