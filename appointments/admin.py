@@ -849,6 +849,14 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     raw_id_fields = ["booking", "waitlist_entry", "user"]
     actions = ["retry_failed_mail"]
 
+    # Mail is queued by the domain functions and sent by the workers; the admin reads it
+    # and can only send failed mail again.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
     def retry_failed_mail(self, request, queryset):
         from appointments.emails import retry_failed_mail

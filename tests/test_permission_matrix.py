@@ -48,6 +48,8 @@ EXPECTED_GET = {
     "appointments:cancel": ("token", everyone(405)),
     "appointments:move": ("token", everyone(405)),
     "appointments:erase": ("token", everyone(405)),
+    # The offer link is signed for one entry and slot; a manage token is not one.
+    "appointments:waitlist_offer": ("token", everyone(404)),
     "coaches:login": (None, everyone(200)),
     "coaches:logout": (None, everyone(405)),
     "coaches:password_reset": (None, everyone(200)),
@@ -124,6 +126,10 @@ ADMIN_VIEWS = {
     "auth_user_password_change",
 }
 NOT_FOR_ADMIN_GET = {
+    # Django answers an autocomplete request without its field parameters with 403.
+    "autocomplete": 403,
+    # Cancelling needs days chosen in the list first; without them it goes back there.
+    "appointments_outreachday_cancel": 302,
     "axes_accessattempt_add": 403,
     "axes_accessfailurelog_add": 403,
     "axes_accesslog_add": 403,
