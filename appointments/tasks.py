@@ -45,3 +45,8 @@ def requeue_stuck_mail() -> int:
 @shared_task
 def expire_waitlist_offers() -> int:
     return services.expire_waitlist_offers()
+
+
+@shared_task
+def erase_expired_personal_data() -> dict[str, int]:
+    return services.erase_expired_personal_data()

@@ -334,6 +334,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 5 * 60},
     },
+    # Deletion on schedule (RETENTION_DAYS). Hourly rather than daily: a run missed while
+    # no worker was up is caught up within the hour, and a run with nothing due is cheap.
+    "erase-expired-personal-data": {
+        "task": "appointments.tasks.erase_expired_personal_data",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- JobLokal rules -------------------------------------------------------------------

@@ -132,3 +132,13 @@ def test_a_client_can_erase_early_and_the_seat_is_free_again():
     assert booking.status == BookingStatus.CANCELLED
     assert slot.seats_taken == 0
     assert not Booking.objects.by_token(token).exists()
+
+
+def test_the_beat_schedule_runs_the_erasure(old_and_new, settings):
+    from appointments import tasks
+    from joblokal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["erase-expired-personal-data"]
+    assert entry["task"] in app.tasks
+    assert tasks.erase_expired_personal_data.name == entry["task"]
+    assert tasks.erase_expired_personal_data.delay().get() == {"bookings": 2, "waitlist_entries": 1}
