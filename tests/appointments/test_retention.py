@@ -96,6 +96,23 @@ def test_it_erases_personal_data_of_old_days_only(old_and_new):
     assert figures() == before
 
 
+def test_the_statistics_page_figures_are_the_same_after_erasure(old_and_new):
+    from appointments import statistics
+
+    span = {
+        "start": timezone.localdate() - timedelta(days=400),
+        "end": timezone.localdate() + timedelta(days=1),
+    }
+    before = statistics.collect(**span)
+    assert before.total.attended == 1 and before.total.no_shows == 1
+
+    erase_expired_personal_data()
+
+    after = statistics.collect(**span)
+    assert after.rows == before.rows
+    assert after.total == before.total
+
+
 def test_running_it_again_changes_nothing(old_and_new):
     erase_expired_personal_data()
     assert erase_expired_personal_data() == {"bookings": 0, "waitlist_entries": 0}
