@@ -7,6 +7,8 @@ MANAGE := $(PY) manage.py
 # Local PostgreSQL on this machine kind; override DATABASE_URL to use another.
 TEST_DATABASE_URL ?= postgres://joblokal:joblokal@127.0.0.1:5432/joblokal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# Two test processes (one per core); a file's tests stay together in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test setup services lint messages clean
 

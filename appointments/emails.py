@@ -259,6 +259,8 @@ def obsolete_reason(mail: OutgoingMail) -> str:
             or entry.offer_expires_at <= timezone.now()
         ):
             return "offer no longer open"
+    if mail.kind == MailKind.PASSWORD_RESET and not mail.user.is_active:
+        return "account disabled"
     return ""
 
 
@@ -280,8 +282,6 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
     if mail.kind == MailKind.WAITLIST_OFFER:
         context.update(offer_context(mail))
     if mail.kind == MailKind.PASSWORD_RESET:
-        if not mail.user.is_active:
-            return None
         context["reset_url"] = password_reset_url(mail.user)
     return make_message(
         mail.kind,

@@ -84,6 +84,12 @@ def redis_available(url: str) -> bool:
 @pytest.fixture
 def redis_url():
     url = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        # Each parallel test process gets its own Redis database, so one process's
+        # Celery worker never takes another's tasks.
+        base, _, db = url.rpartition("/")
+        url = f"{base}/{(int(db or 0) + int(worker[2:]) + 1) % 16}"
     require(redis_available(url), f"needs Redis at {url}")
     return url
 

@@ -115,6 +115,8 @@ def test_no_reset_mail_for_an_account_disabled_before_sending(db):
     coach.user.save(update_fields=["is_active"])
     emails.deliver(row.pk)
     assert mail.outbox == []
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == ("skipped", "account disabled")
 
 
 @pytest.mark.parametrize("path", ["/team/anmelden/", "/admin/login/"])
