@@ -258,7 +258,7 @@ def book_slot(
             slot = _take_seat(slot_id, now)
             if _email_taken(slot.day_id, client.email):
                 raise AlreadyBooked
-            booking = _create_booking(slot, client, submission_key, now)
+            booking = _create_booking(slot, client, submission_key, consent_at=now)
             token = issue_token(booking=booking)
             emails.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
     except IntegrityError:
@@ -270,7 +270,7 @@ def book_slot(
     return BookingResult(booking, token=token)
 
 
-def _create_booking(slot, client, submission_key, now) -> Booking:
+def _create_booking(slot, client: ClientDetails, submission_key, **fields) -> Booking:
     booking = Booking.objects.create(
         slot=slot,
         day_id=slot.day_id,
@@ -285,7 +285,7 @@ def _create_booking(slot, client, submission_key, now) -> Booking:
         needs_other=client.needs_other,
         note=client.note,
         language=client.language,
-        consent_at=now,
+        **fields,
     )
     booking.topics.set(client.topics)
     return booking
@@ -956,24 +956,14 @@ def _record_walk_in(slot, client, user, submission_key, now) -> Booking:
     _refuse_before_day(day.date, now)
     # The same conditional claim as book_slot: never more seats than the slot has.
     takes_seat = _claim_seat(slot)
-    booking = Booking.objects.create(
-        slot=slot,
-        day=day,
-        reference=new_reference(),
-        submission_key=submission_key,
+    booking = _create_booking(
+        slot,
+        client,
+        submission_key,
         status=BookingStatus.ATTENDED,
         channel=Channel.WALK_IN,
         takes_seat=takes_seat,
-        name=client.name,
-        phone=client.phone,
-        need_step_free=client.need_step_free,
-        need_child=client.need_child,
-        interpreter_language=client.interpreter_language,
-        needs_other=client.needs_other,
-        note=client.note,
-        language=client.language,
     )
-    booking.topics.set(client.topics)
     _audit_change(user, booking, "seat" if takes_seat else "extra", action=AuditAction.ADD_WALK_IN)
     return booking
 
@@ -1199,7 +1189,7 @@ def accept_waitlist_offer(
         )
         slot.day = day
         # The seat is already taken by the hold: the booking inherits it.
-        booking = _create_booking(slot, client, None, now)
+        booking = _create_booking(slot, client, None, consent_at=entry.consent_at or now)
         token = issue_token(booking=booking)
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status"])
