@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 TEST_DATABASE_URL ?= postgres://joblokal:joblokal@127.0.0.1:5432/joblokal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup services lint messages clean
+.PHONY: run test setup services lint messages clean bench
 
 run: setup
 	$(MANAGE) migrate --noinput
@@ -58,3 +58,10 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) node_modules var
+
+# The benchmark suite (benchmarks/README.md): national-scale data, gunicorn + wrk on
+# 127.0.0.1, writes benchmarks/RESULTS.md. About 20 minutes; never part of `make test`.
+BENCH_DATABASE_URL ?= postgres://joblokal:joblokal@127.0.0.1:5432/joblokal_bench
+bench: setup services
+	@command -v wrk >/dev/null || apt-get install -y --no-upgrade wrk
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/run.py $(BENCH_ARGS)
