@@ -723,7 +723,18 @@ def main():
             "BENCH_DATABASE_URL", "postgres://joblokal:joblokal@127.0.0.1:5432/joblokal_bench"
         ),
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from var/results.json"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        from benchmarks.report import write
+
+        report = json.loads((VAR / "results.json").read_text())
+        for key in ("started", "finished"):
+            report[key] = datetime.fromisoformat(report[key])
+        write(report, Path(args.output))
+        return
     args.secret_key = secrets.token_urlsafe(48)
     if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
         raise SystemExit("The benchmark only runs against a database on 127.0.0.1.")
@@ -779,10 +790,11 @@ def main():
     report["finished"] = datetime.now(UTC)
     report["machine_after"] = machine()
     report["args"] = vars(args) | {"secret_key": "<random>"}
+    (VAR / "results.json").write_text(json.dumps(report, indent=1, default=str))
     from benchmarks.report import write
 
     write(report, Path(args.output))
-    log(f"wrote {args.output}")
+    log(f"wrote {args.output} (raw figures: {VAR / 'results.json'})")
 
 
 if __name__ == "__main__":
