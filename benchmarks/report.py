@@ -1,5 +1,7 @@
 """Writes benchmarks/RESULTS.md from the figures benchmarks/run.py collected."""
 
+import re
+import statistics
 from pathlib import Path
 
 TARGET_DAY_SHARE = 0.25  # the day page serves >= 25% of the bare view's requests per second
@@ -209,13 +211,32 @@ def race(r):
 
 
 def mail(r):
-    text, why = r.get("mail") or (None, "not run")
+    m = r.get("mail")
     lines = ["## Reminder dispatch (benchmarks/mail_dispatch.py, issue 4)", ""]
-    if why:
-        lines.append(f"Not measured: {why}.")
-    if text:
-        lines += ["```", text, "```"]
+    if not m:
+        return lines + ["Not run (`--skip-mail`).", ""]
+    if m.get("missing"):
+        return lines + [f"Not measured: {m['missing']}.", ""]
+    figures = m.get("figures") or []
+    if figures:
+        lines += [
+            "| runs | pipeline messages/s | smtplib messages/s | ratio pipeline / smtplib |",
+            "|---:|---:|---:|---:|",
+            f"| {len(figures)} | {fmt(median_of(figures, 'pipeline'))} | "
+            f"{fmt(median_of(figures, 'smtplib'))} | {fmt(median_of(figures, 'ratio'), 2)} |",
+            "",
+            "Medians of the runs. The script's own output of the last run:",
+            "",
+        ]
+    last = (m.get("outputs") or ["(no output)"])[-1]
+    # The script writes Markdown; its headings go one level below this section's.
+    lines += [re.sub(r"^(#+)", r"###", line) for line in last.splitlines()]
     return lines + [""]
+
+
+def median_of(rows, key):
+    values = [row[key] for row in rows if row.get(key) is not None]
+    return statistics.median(values) if values else None
 
 
 def targets(r):
