@@ -722,12 +722,14 @@ def loaded_tables():
 
 
 def drop_foreign_keys(cur):
-    """Foreign keys of the loaded tables, dropped for the load and returned for
-    restore_foreign_keys. Django's keys are deferred, so with them in place the commit
-    checks millions of rows one by one; re-adding a key checks them in one join."""
+    """Foreign keys (and exclusion constraints) of the loaded tables, dropped for the load
+    and returned for restore_foreign_keys. Django's keys are deferred, so with them in
+    place the commit checks millions of rows one by one; re-adding a key checks them in
+    one join, and re-adding an exclusion constraint builds its index once."""
     cur.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+        "WHERE contype IN ('f', 'x') AND conrelid::regclass::text = ANY(%s) "
+        "ORDER BY contype DESC",
         [loaded_tables()],
     )
     keys = cur.fetchall()
@@ -781,7 +783,8 @@ def generate(bookings_wanted, seed=8, districts=DISTRICTS, write_fixture=True):
         )
         t = clock.monotonic()
         restore_foreign_keys(cur, keys)
-        log(f"  restored {len(keys)} foreign keys (checks every row)  {clock.monotonic() - t:.1f}s")
+        took = clock.monotonic() - t
+        log(f"  restored {len(keys)} keys and constraints (checks every row)  {took:.1f}s")
         t = clock.monotonic()
         checked = check_invariants(cur)
         log(f"  checked: {', '.join(checked)}  {clock.monotonic() - t:.1f}s")
