@@ -107,6 +107,8 @@ def pages(r):
         rows["flow"] = r["flow"] | {"path": "GET form → POST → GET confirmation"}
     for key, v in rows.items():
         label = "full booking flow (3 requests; req/s = 3 × flows/s)" if key == "flow" else key
+        if v.get("status", 200) != 200:
+            label += f" (**answers {v['status']}, not 200**)"
         if v.get("slow"):
             label += f" (sequential: one request takes {v['one_request_ms'] / 1000:.1f} s)"
         non2xx = v.get("non2xx", 0) - v.get("s5xx", 0) if key != "flow" else v.get("failures")

@@ -14,6 +14,7 @@ Every loop is bounded in count and time, and nothing leaves 127.0.0.1.
 
 import argparse
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -223,10 +224,9 @@ def login_cookie(username):
         SESSION_KEY,
         get_user_model,
     )
-    from django.contrib.sessions.backends.db import SessionStore
 
     user = get_user_model().objects.get(username=username)
-    session = SessionStore()
+    session = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -376,6 +376,7 @@ def measure_pages(args, server, keys, fixture, cookies, commands):
             "sockerr": sum(r["sockerr"] for r in results),
             "runs": [round(r["rps"], 1) for r in results],
             "slow": plans[key]["slow"],
+            "status": plans[key]["status"],
             "one_request_ms": round(1000 * plans[key]["per_request"], 1),
         }
     return pages, skipped
@@ -399,8 +400,11 @@ def plan_runs(args, server, path, cookie):
         took.append(time.monotonic() - started)
         spent += took[-1]
     per_request = min(took)
+    if statuses[-1] != 200:
+        log(f"  warning: {path} answers {statuses[-1]}, not 200: check the URL and login")
     if per_request > SLOW:
         plan = {
+            "status": statuses[-1],
             "slow": True,
             "per_request": per_request,
             "requests": max(1, min(5, int(10 / per_request))),
@@ -412,7 +416,12 @@ def plan_runs(args, server, path, cookie):
         return plan
     needed = per_request * args.connections / max(1, args.workers) * 6
     duration = int(min(30, max(args.duration, math.ceil(needed))))
-    return {"slow": False, "per_request": per_request, "duration": duration}
+    return {
+        "status": statuses[-1],
+        "slow": False,
+        "per_request": per_request,
+        "duration": duration,
+    }
 
 
 def cookie_client(server, cookie, timeout=300):
