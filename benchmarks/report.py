@@ -115,7 +115,8 @@ def pages(r):
         lines.append(
             f"| {label} | `{v['path']}` | {fmt(v['rps'])} | {fmt(v['p50'])} | {fmt(v['p99'])} | "
             f"{pct(ratio(v['rps'], bare.get('rps')))} | {pct(ratio(v['rps'], sel.get('rps')))} | "
-            f"{fmt(ratio(v['p50'], bare.get('p50')), 2)}× | {fmt(v.get('s5xx'))} | {fmt(non2xx)} |"
+            f"{fmt(ratio(v['p50'], bare.get('p50')), 2)}× | {fmt(int(v.get('s5xx') or 0))} | "
+            f"{fmt(int(non2xx or 0))} |"
         )
     lines.append("")
     if r.get("flow"):
@@ -217,6 +218,8 @@ def mail(r):
     lines = ["## Reminder dispatch (benchmarks/mail_dispatch.py, issue 4)", ""]
     if not m:
         return lines + ["Not run (`--skip-mail`).", ""]
+    if isinstance(m, list):  # results.json of an earlier version: (output, why not)
+        m = {"missing": m[1]} if m[1] else {"outputs": [m[0]]}
     if m.get("missing"):
         return lines + [f"Not measured: {m['missing']}.", ""]
     figures = m.get("figures") or []
@@ -260,17 +263,17 @@ def targets(r):
                     f"{scale_name(first)} ({fmt(qn, 2)}× relative to the bare view), "
                     f"**{verdict}**."
                 )
-    for x in r.get("race") or []:
+    for n, x in enumerate(r.get("race") or [], 1):
         s, k = x["state"], x["kinds"]
         exact = s["race_bookings"] == x["free_before"] and s["seats_taken"] == s["capacity"]
         exact = exact and s["counter_mismatches"] == 0
         losers = sum(k.values()) - k.get("booked", 0)
         lines.append(
-            f"- Race: {s['race_bookings']} of {x['free_before']} free seats taken, "
+            f"- Race, run {n}: {s['race_bookings']} of {x['free_before']} free seats taken, "
             f"{k.get('5xx', 0)} 5xx, {k.get('taken', 0)} of {losers} losers saw the "
             f'"just taken" page: **{"met" if exact and not k.get("5xx") else "MISSED"}**.'
         )
-    s5 = sum(v.get("s5xx", 0) for v in p.values()) + (r.get("flow") or {}).get("s5xx", 0)
+    s5 = int(sum(v.get("s5xx", 0) for v in p.values()) + (r.get("flow") or {}).get("s5xx", 0))
     if p:
         lines.append(f"- No 5xx under load: {s5} 5xx responses in the page runs and the flow.")
     return lines + [""]

@@ -106,33 +106,34 @@ def median(values):
 
 
 def server_env(args):
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-            "JOBLOKAL_ENV": "production",
-            "DEBUG": "false",
-            # Shared with this process, which makes the login sessions the server reads.
-            "SECRET_KEY": args.secret_key,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": args.database_url,
-            "CACHE_URL": REDIS_URL,
-            # Mail is queued to a broker nobody consumes: the web request's share of the
-            # mail work is measured, delivery is the mail dispatch benchmark's job.
-            "CELERY_BROKER_URL": REDIS_URL,
-            # Plain HTTP on loopback: no TLS redirect, cookies without the Secure flag.
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "TRUST_X_FORWARDED_PROTO": "false",
-            # One address books hundreds of times a minute here; the limit would answer 429.
-            "RATELIMIT_ENABLE": "false",
-            "LOG_LEVEL": "WARNING",
-            "JOBLOKAL_VAR_DIR": str(VAR / "app"),
-        }
-    )
-    return env
+    return dict(os.environ) | server_settings(args)
+
+
+def server_settings(args):
+    """The environment the server runs with, on top of the caller's."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "JOBLOKAL_ENV": "production",
+        "DEBUG": "false",
+        # Shared with this process, which makes the login sessions the server reads.
+        "SECRET_KEY": args.secret_key,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.database_url,
+        "CACHE_URL": REDIS_URL,
+        # Mail is queued to a broker nobody consumes: the web request's share of the
+        # mail work is measured, delivery is the mail dispatch benchmark's job.
+        "CELERY_BROKER_URL": REDIS_URL,
+        # Plain HTTP on loopback: no TLS redirect, cookies without the Secure flag.
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "TRUST_X_FORWARDED_PROTO": "false",
+        # One address books hundreds of times a minute here; the limit would answer 429.
+        "RATELIMIT_ENABLE": "false",
+        "LOG_LEVEL": "WARNING",
+        "JOBLOKAL_VAR_DIR": str(VAR / "app"),
+    }
 
 
 class Server:
@@ -703,6 +704,13 @@ def generate(args, bookings, commands):
     return fixture
 
 
+def server_command_line(args, server):
+    shown = server_settings(args)
+    shown["SECRET_KEY"] = "<random>"
+    shown["DATABASE_URL"] = re.sub(r"//[^@]*@", "//<user>@", shown.get("DATABASE_URL", ""))
+    return " ".join(f"{k}={v}" for k, v in shown.items()) + " " + shlex.join(server.command())
+
+
 def ensure_database(url):
     """Create the benchmark database if it is missing (the role has CREATEDB)."""
     import psycopg
@@ -813,7 +821,7 @@ def main():
                 log(f"  done in {fixture['seconds']}s (wall {fixture['wall_seconds']}s)")
             server.start()
             if i == 0:
-                commands.insert(0, shlex.join(server.command()) + "   # environment: see README")
+                commands.insert(0, server_command_line(args, server))
             cookies = {
                 "coach": login_cookie(fixture["coach"]["username"]),
                 "admin": login_cookie(fixture["admin"]["username"]),
