@@ -770,7 +770,7 @@ def main():
     parser.add_argument(
         "--mail-args",
         # --write '': the script would otherwise prepend each run to its RESULTS-mail.md.
-        default="--count 5000 --write ''",
+        default="--count 2000 --write ''",
         help="arguments for mail_dispatch.py",
     )
     parser.add_argument("--skip-mail", action="store_true")
