@@ -10,7 +10,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # Two test processes (one per core); a file's tests stay together in one process.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test setup services lint messages clean
+.PHONY: run test setup services lint messages clean bench
 
 # Web, Celery worker and beat in one command. Without CELERY_BROKER_URL they talk through
 # kombu's filesystem broker under var/broker (no Redis); Ctrl-C stops all three.
@@ -70,3 +70,10 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) node_modules var
+
+# The benchmark suite (benchmarks/README.md): national-scale data, gunicorn + wrk on
+# 127.0.0.1, writes benchmarks/RESULTS.md. About 20 minutes; never part of `make test`.
+BENCH_DATABASE_URL ?= postgres://joblokal:joblokal@127.0.0.1:5432/joblokal_bench
+bench: setup services
+	@command -v wrk >/dev/null || apt-get install -y --no-upgrade wrk
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/run.py $(BENCH_ARGS)
