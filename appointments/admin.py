@@ -33,7 +33,7 @@ from appointments.models import (
     local_datetime,
 )
 from coaches.models import Coach
-from locations.models import Site
+from locations.models import Municipality, Site
 
 # --- Series: a rule, its preview, then generation ---------------------------------------
 
@@ -590,7 +590,8 @@ class OutreachDayAdmin(admin.ModelAdmin):
         self._statistics_access(request)
         form = StatisticsForm(request.GET or None)
         start, end, site = form.period()
-        report = statistics.collect(start=start, end=end, site=site)
+        district = form.chosen_district()
+        report = statistics.collect(start=start, end=end, site=site, district=district)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -606,8 +607,10 @@ class OutreachDayAdmin(admin.ModelAdmin):
 
     def statistics_csv_view(self, request):
         self._statistics_access(request)
-        start, end, site = StatisticsForm(request.GET or None).period()
-        report = statistics.collect(start=start, end=end, site=site)
+        form = StatisticsForm(request.GET or None)
+        start, end, site = form.period()
+        district = form.chosen_district()
+        report = statistics.collect(start=start, end=end, site=site, district=district)
         last = _add_months(end, -1)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
@@ -652,6 +655,7 @@ class MonthField(forms.CharField):
 class StatisticsForm(forms.Form):
     start = MonthField(label=_("von Monat"), required=False)
     end = MonthField(label=_("bis Monat"), required=False)
+    district = forms.ChoiceField(label=_("Landkreis"), required=False)
     site = forms.ModelChoiceField(
         queryset=Site.objects.select_related("municipality"),
         required=False,
@@ -661,6 +665,23 @@ class StatisticsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        districts = list(
+            Municipality.objects.order_by("district").values_list("district", flat=True).distinct()
+        )
+        # Across the whole country a table per municipality would have thousands of rows:
+        # with several Landkreise, the page shows one at a time (the first by default).
+        self.default_district = districts[0] if len(districts) > 1 else ""
+        self.fields["district"].choices = (
+            [(d, d) for d in districts]
+            if len(districts) > 1
+            else [("", _("alle"))] + [(d, d) for d in districts]
+        )
+        self.fields["district"].initial = self.default_district
+        district = self.chosen_district()
+        if district:
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(
+                municipality__district=district
+            )
         start, end, _site = self.period()
         self.fields["start"].initial = f"{start:%Y-%m}"
         self.fields["end"].initial = f"{_add_months(end, -1):%Y-%m}"
@@ -673,6 +694,12 @@ class StatisticsForm(forms.Form):
         elif start and end and _add_months(start, 36) <= end:
             self.add_error("end", _("Bitte wählen Sie höchstens drei Jahre."))
         return data
+
+    def chosen_district(self) -> str:
+        """The Landkreis whose figures are shown ("" for all, where there is only one)."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
+            return self.cleaned_data["district"]
+        return self.default_district
 
     def period(self) -> tuple[date, date, Site | None]:
         """(first day, day after the last month, site); the last 12 months by default."""

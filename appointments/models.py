@@ -293,6 +293,8 @@ class Slot(models.Model):
             ),
             models.UniqueConstraint(fields=["day", "starts_at"], name="one_slot_per_day_and_start"),
         ]
+        # "The earliest free slots" reads slots in time order across all days.
+        indexes = [models.Index(fields=["starts_at"], name="slot_starts_at")]
 
     def __str__(self):
         local = timezone.localtime(self.starts_at)

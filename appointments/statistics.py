@@ -100,8 +100,10 @@ class Report:
     municipalities: list[Row]  # all months together, per municipality
 
 
-def _days(start: date, end: date, site=None):
+def _days(start: date, end: date, site=None, district=None):
     days = OutreachDay.objects.filter(date__gte=start, date__lt=end)
+    if district:
+        days = days.filter(site__municipality__district=district)
     return days.filter(site=site) if site is not None else days
 
 
@@ -109,10 +111,11 @@ def _held(days, now):
     return days.filter(status=DayStatus.PUBLISHED, ends_at__lte=now)
 
 
-def collect(*, start: date, end: date, site=None, now=None) -> Report:
-    """The figures for days from `start` up to (not including) `end`, optionally one site."""
+def collect(*, start: date, end: date, site=None, district=None, now=None) -> Report:
+    """The figures for days from `start` up to (not including) `end`, optionally of one
+    Landkreis or one site."""
     now = now or timezone.now()
-    days = _days(start, end, site)
+    days = _days(start, end, site, district)
     held = _held(days, now)
     key = {"municipality": F("site__municipality__name"), "month": TruncMonth("date")}
     rows: dict = {}

@@ -6,21 +6,6 @@ class MunicipalityQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
-    def with_next_day(self, now=None):
-        """Each municipality with `next_day` set to its next published day (or None),
-        in two queries however many municipalities there are."""
-        from appointments.models import OutreachDay
-
-        upcoming = OutreachDay.objects.published().upcoming(now)
-        next_day = upcoming.filter(site__municipality=models.OuterRef("pk")).order_by("starts_at")
-        municipalities = list(self.annotate(next_day_id=models.Subquery(next_day.values("pk")[:1])))
-        days = upcoming.select_related("site").in_bulk(
-            [m.next_day_id for m in municipalities if m.next_day_id]
-        )
-        for municipality in municipalities:
-            municipality.next_day = days.get(municipality.next_day_id)
-        return municipalities
-
 
 class Municipality(models.Model):
     """A Gemeinde or Samtgemeinde where counselling days are held."""

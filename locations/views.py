@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from django.core.paginator import Paginator
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import render
@@ -7,10 +8,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
+from locations.forms import MunicipalitySearchForm
 from locations.models import Municipality
 
 DAYS_PER_MUNICIPALITY = 3
 SLOTS_PER_SITE = 3
+# A page of municipalities: the whole country has thousands, a Landkreis a few dozen.
+MUNICIPALITIES_PER_PAGE = 24
+# The earliest free slots are looked for among this many, then grouped by site.
+FIRST_FREE_SLOTS = 60
 
 
 def _first_rows(queryset, *, partition_by, limit):
@@ -21,37 +27,47 @@ def _first_rows(queryset, *, partition_by, limit):
 
 @require_GET
 def start(request):
-    """Each municipality with its next published days: venue, specialisms, free slots."""
+    """A page of municipalities (found by name or Landkreis), each with its next published
+    days: venue, specialisms, free slots. The query count does not grow with the data."""
     now = timezone.now()
+    municipalities = Municipality.objects.active()
+    districts = municipalities.order_by("district").values_list("district", flat=True).distinct()
+    search = MunicipalitySearchForm(request.GET or None, districts=list(districts))
+    page = Paginator(search.filter(municipalities), MUNICIPALITIES_PER_PAGE).get_page(
+        request.GET.get("seite")
+    )
     days = _first_rows(
         OutreachDay.objects.for_clients(now)
         .published()
         .upcoming(now)
-        .filter(site__municipality__active=True),
+        .filter(site__municipality__in=[m.pk for m in page]),
         partition_by=F("site__municipality"),
         limit=DAYS_PER_MUNICIPALITY,
     )
     by_municipality = defaultdict(list)
     for day in days:
         by_municipality[day.site.municipality_id].append(day)
-    municipalities = list(Municipality.objects.active())
-    for municipality in municipalities:
+    for municipality in page:
         municipality.next_days = by_municipality[municipality.pk]
-    return render(request, "locations/start.html", {"municipalities": municipalities})
+    context = {"page": page, "municipalities": page.object_list, "search": search}
+    return render(request, "locations/start.html", context)
 
 
 @require_GET
 def first_free(request):
     """The earliest free slots of every site, the site with the earliest one first."""
     now = timezone.now()
-    slots = _first_rows(
+    # The earliest free slots overall, then at most SLOTS_PER_SITE of each site: reading
+    # a bounded number keeps the page fast however many sites there are.
+    slots = (
         Slot.objects.bookable(now)
         .filter(day__site__municipality__active=True)
-        .select_related("day__site__municipality"),
-        partition_by=F("day__site"),
-        limit=SLOTS_PER_SITE,
+        .select_related("day__site__municipality")
+        .order_by("starts_at")[:FIRST_FREE_SLOTS]
     )
     by_site = {}
     for slot in slots:
-        by_site.setdefault(slot.day.site_id, []).append(slot)
+        site_slots = by_site.setdefault(slot.day.site_id, [])
+        if len(site_slots) < SLOTS_PER_SITE:
+            site_slots.append(slot)
     return render(request, "locations/first_free.html", {"sites": list(by_site.values())})

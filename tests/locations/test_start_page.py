@@ -86,7 +86,7 @@ def test_its_query_count_stays_the_same_for_1_or_50_days_and_0_or_500_bookings(
     specialisms = [factories.specialism() for _ in range(3)]
     coaches = [factories.coach(specialisms=specialisms[i:]) for i in range(3)]
     factories.day(coaches=coaches)
-    with django_assert_num_queries(4) as one_day:
+    with django_assert_num_queries(6) as one_day:
         client.get("/")
 
     for n in range(49):
@@ -101,4 +101,32 @@ def test_its_query_count_stays_the_same_for_1_or_50_days_and_0_or_500_bookings(
     fill_with_bookings(500)
     with django_assert_num_queries(len(one_day.captured_queries)):
         response = client.get("/")
-    assert response.content.decode().count('class="day-item"') == 50
+    # One page of municipalities, each with its day.
+    assert response.content.decode().count('class="day-item"') == 24
+
+
+def test_it_pages_through_many_municipalities(client):
+    for n in range(30):
+        factories.municipality(f"Ort {n:02d}")
+    first = client.get("/").content.decode()
+    second = client.get("/?seite=2").content.decode()
+    assert first.count('class="card h-100 card-municipality"') == 24
+    assert second.count('class="card h-100 card-municipality"') == 6
+    assert "Seite 2 von 2" in second
+    assert client.get("/?seite=999").status_code == 200
+
+
+def test_it_finds_a_municipality_by_name_or_district(client):
+    factories.municipality("Wathlingen", district="Landkreis Celle")
+    factories.municipality("Wolfsburg", district="Stadt Wolfsburg")
+    by_name = client.get("/?q=wath").content.decode()
+    assert ">Wathlingen</h3>" in by_name and ">Wolfsburg</h3>" not in by_name
+    by_district = client.get("/?landkreis=Stadt+Wolfsburg").content.decode()
+    assert ">Wolfsburg</h3>" in by_district and ">Wathlingen</h3>" not in by_district
+    assert "Keine Gemeinde gefunden" in client.get("/?q=Atlantis").content.decode()
+
+
+@pytest.mark.parametrize("query", ["q=" + "x" * 500, "landkreis=Atlantis", "seite=-1", "seite=x"])
+def test_nonsense_search_input_still_shows_the_page(client, query):
+    factories.municipality("Wathlingen")
+    assert client.get("/?" + query).status_code == 200
