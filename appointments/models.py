@@ -115,16 +115,19 @@ class OutreachDayQuerySet(models.QuerySet):
             free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
         )
 
-    def for_clients(self, now=None):
-        """Days a client may see (not drafts) with venue, coaches' specialisms and
-        `free_slots`, in a fixed number of queries however many days or bookings."""
+    def for_clients_page(self):
+        """Days a client may see (not drafts) with venue and coaches' specialisms."""
         coaches = Coach.objects.prefetch_related("specialisms")
         return (
             self.exclude(status=DayStatus.DRAFT)
             .select_related("site__municipality")
-            .with_free_slots(now)
             .prefetch_related(Prefetch("coaches", queryset=coaches))
         )
+
+    def for_clients(self, now=None):
+        """The same with `free_slots`, in a fixed number of queries however many days or
+        bookings there are."""
+        return self.for_clients_page().with_free_slots(now)
 
 
 class OutreachDay(models.Model):

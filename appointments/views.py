@@ -82,7 +82,8 @@ def _slot_unavailable(request, slot, now, *, taken):
 @require_GET
 def day(request, pk):
     now = timezone.now()
-    day = get_object_or_404(OutreachDay.objects.for_clients(now), pk=pk)
+    # The day page counts free slots itself, so it skips for_clients' free_slots subquery.
+    day = get_object_or_404(OutreachDay.objects.for_clients_page(), pk=pk)
     times = TimeFilterForm(request.GET or None)
     slots = _slots_for_clients(now).on(day)
     if times.is_valid():
