@@ -214,19 +214,20 @@ def _day_specialisms(day):
     return Specialism.objects.filter(coaches__day_coaches__day=day).distinct().order_by("name")
 
 
+def time_field(label) -> forms.TimeField:
+    """An optional time, with the browser's own time picker."""
+    return forms.TimeField(
+        label=label,
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+
 class TimeFilterForm(forms.Form):
     """The "from … until …" filter of a day page; plain GET, works without JavaScript."""
 
-    von = forms.TimeField(
-        label=_("ab"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    bis = forms.TimeField(
-        label=_("bis"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
+    von = time_field(_("ab"))
+    bis = time_field(_("bis"))
 
     def clean(self):
         data = super().clean()
@@ -244,16 +245,8 @@ class WaitlistForm(BotGuardMixin):
         help_text=_("Wenn ein Platz frei wird, schreiben wir Ihnen hierhin."),
     )
     phone = PhoneField(label=_("Telefon (freiwillig)"), required=False, max_length=40)
-    earliest = forms.TimeField(
-        label=_("Ich kann ab"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    latest = forms.TimeField(
-        label=_("Ich kann bis"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
+    earliest = time_field(_("Ich kann ab"))
+    latest = time_field(_("Ich kann bis"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
