@@ -813,8 +813,20 @@ class OutcomeInline(admin.TabularInline):
     extra = 0
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the domain functions write: bookings and waiting-list offers keep
+    the seat counter right, outgoing mail is queued and sent by the workers, and the audit
+    log is evidence. The admin reads them (and can send failed mail again)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     """Bookings are read here, never written: every change goes through the domain
     functions (booking form, manage link, coach pages), which keep the seat counter and
     the audit log right."""
@@ -826,12 +838,6 @@ class BookingAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     list_select_related = ["slot__day__site__municipality", "day"]
     inlines = [OutcomeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -853,36 +859,21 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "day", "municipality", "status", "offer_expires_at"]
     list_filter = ["status", "municipality"]
     search_fields = ["name", "email"]
     list_select_related = ["day__site__municipality", "municipality"]
 
-    # Offers hold seats through the slot counter; only the domain functions change them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind"]
     search_fields = ["key", "booking__reference"]
     date_hierarchy = "created_at"
     raw_id_fields = ["booking", "waitlist_entry", "user"]
     actions = ["retry_failed_mail"]
-
-    # Mail is queued by the domain functions and sent by the workers; the admin reads it
-    # and can only send failed mail again.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
     def retry_failed_mail(self, request, queryset):
@@ -895,20 +886,14 @@ class OutgoingMailAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "action", "day", "booking", "detail"]
     list_filter = ["action", ("at", admin.DateFieldListFilter)]
     search_fields = ["user__username", "booking__reference", "detail"]
     date_hierarchy = "at"
     list_select_related = ["user", "day__site__municipality", "booking"]
 
-    # The audit log is evidence: nobody edits or deletes it through the admin.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
+    # The audit log is evidence: nobody deletes it through the admin either.
     def has_delete_permission(self, request, obj=None):
         return False
 
