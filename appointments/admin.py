@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from appointments import charts, services, statistics
+from appointments import charts, emails, services, statistics
 from appointments.models import (
     AuditAction,
     AuditEntry,
@@ -136,8 +137,6 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Tage"))
     def preview_link(self, series):
-        from django.utils.html import format_html
-
         url = reverse("admin:appointments_outreachseries_preview", args=[series.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Vorschau und anlegen"))
 
@@ -877,9 +876,7 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
     def retry_failed_mail(self, request, queryset):
-        from appointments.emails import retry_failed_mail
-
-        count = retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
+        count = emails.retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request, _("%(count)d E-Mails wieder in die Warteschlange gestellt.") % {"count": count}
         )

@@ -38,6 +38,7 @@ from appointments.models import (
     MailStatus,
     OutgoingMail,
     OutreachDay,
+    Slot,
     WaitlistStatus,
     hash_token,
 )
@@ -305,8 +306,6 @@ def message_id(mail: OutgoingMail) -> str:
 
 def next_free_days(booking: Booking, limit: int = 3) -> list[OutreachDay]:
     """The next published days with a free slot in the booking's municipality."""
-    from appointments.models import Slot
-
     slots = Slot.objects.bookable().filter(
         day__site__municipality_id=booking.day.site.municipality_id
     )

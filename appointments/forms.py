@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from appointments.services import ClientDetails
+from coaches.models import Specialism
 
 # Bidi overrides and isolates can make a name display as something else.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -209,8 +210,6 @@ class BookingForm(BotGuardMixin):
 
 
 def _day_specialisms(day):
-    from coaches.models import Specialism
-
     return Specialism.objects.filter(coaches__day_coaches__day=day).distinct().order_by("name")
 
 

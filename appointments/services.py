@@ -8,15 +8,18 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+import holidays
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import emails
 from appointments.models import (
+    ACTIVE_STATUSES,
     AuditAction,
     AuditEntry,
     Booking,
@@ -32,6 +35,8 @@ from appointments.models import (
     OutcomeCode,
     OutgoingMail,
     OutreachDay,
+    OutreachSeries,
+    Recurrence,
     Slot,
     WaitlistEntry,
     WaitlistStatus,
@@ -542,8 +547,6 @@ def _nth_weekday(year: int, month: int, weekday: int, week_of_month: int) -> dat
 
 
 def _rule_dates(*, recurrence, weekday, starts_on, ends_on, week_of_month, interval_weeks):
-    from appointments.models import Recurrence
-
     if recurrence == Recurrence.MONTHLY:
         year, month = starts_on.year, starts_on.month
         while date(year, month, 1) <= ends_on:
@@ -570,8 +573,6 @@ def series_dates(
 ) -> SeriesDates:
     """The dates a series rule yields between two dates, without the public holidays of
     Lower Saxony, which are returned separately. Pure: no database."""
-    import holidays
-
     public = holidays.country_holidays(
         "DE",
         subdiv="NI",
@@ -647,8 +648,6 @@ class GenerationResult:
 def generate_days(*, series) -> GenerationResult:
     """Create the series' missing days as drafts, skipping holidays. Running it again
     creates nothing twice: dates that already have a day at the site are left alone."""
-    from appointments.models import OutreachSeries
-
     result = GenerationResult()
     with transaction.atomic():
         # Two administrators generating the same series at once queue up here.
@@ -742,11 +741,6 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
 
 
 def _recount_seats(day_id: int) -> None:
-    from django.db.models import Count, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    from appointments.models import ACTIVE_STATUSES
-
     taken = (
         Booking.objects.filter(slot=OuterRef("pk"), takes_seat=True, status__in=ACTIVE_STATUSES)
         .order_by()
@@ -768,7 +762,6 @@ def day_change_problems(
 ) -> list[str]:
     """Why this edit of a day is not allowed (empty if it is). Slots that would fall away
     must be unbooked, and no slot may end up with fewer seats than are booked in it."""
-    from django.db.models import Count
     from django.utils.translation import gettext as _
 
     if day.status == DayStatus.CANCELLED:
