@@ -1,5 +1,6 @@
 """Demo data for the Landkreis Celle. Safe to run twice: the second run changes nothing."""
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -175,5 +176,5 @@ class Command(BaseCommand):
         # Only days inside the booking window take bookings.
         slots = list(day.slots.bookable().order_by("starts_at"))
         for slot, client in zip(slots[1::2], DEMO_CLIENTS, strict=False):
-            client.topics = [specialisms["familie-und-beruf"]] if client.need_child else []
-            book_slot(slot_id=slot.pk, client=client, now=timezone.now())
+            topics = [specialisms["familie-und-beruf"]] if client.need_child else []
+            book_slot(slot_id=slot.pk, client=replace(client, topics=topics), now=timezone.now())
