@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from appointments import charts, emails, services, statistics
+from appointments import charts, outbox, services, statistics
 from appointments.models import (
     AuditAction,
     AuditEntry,
@@ -876,7 +876,7 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
     def retry_failed_mail(self, request, queryset):
-        count = emails.retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
+        count = outbox.retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request, _("%(count)d E-Mails wieder in die Warteschlange gestellt.") % {"count": count}
         )

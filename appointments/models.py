@@ -1,4 +1,5 @@
 import hashlib
+import secrets
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -19,6 +20,10 @@ def local_datetime(day, at: time) -> datetime:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
 
 
 class Recurrence(models.TextChoices):
@@ -208,6 +213,10 @@ class OutreachDay(models.Model):
         """A published day whose time has passed counts as held."""
         return self.is_published and self.is_past
 
+    def takes_waitlist(self, now: datetime) -> bool:
+        """Whether clients may still join this day's waiting list: published and not begun."""
+        return self.status == DayStatus.PUBLISHED and self.starts_at > now
+
     @property
     def specialisms_present(self) -> list:
         """The specialisms of the coaches present, each once; uses prefetched coaches."""
@@ -309,6 +318,17 @@ class Slot(models.Model):
 
     def is_full(self):
         return self.seats_taken >= self.capacity
+
+    def is_open(self, now: datetime, day=None) -> bool:
+        """Whether the slot can be booked now, seats aside: its day is published and it
+        starts inside the booking window. `bookable()` is the same rule as a query;
+        `day` is the day row when the caller holds it locked."""
+        day = day or self.day
+        return (
+            day.status == DayStatus.PUBLISHED
+            and self.starts_at >= now + timedelta(hours=settings.BOOKING_CLOSES_HOURS)
+            and self.starts_at <= now + timedelta(days=settings.BOOKING_OPENS_DAYS)
+        )
 
 
 class BookingStatus(models.TextChoices):
@@ -450,6 +470,10 @@ class Booking(models.Model):
     def is_past(self):
         return self.slot.ends_at <= timezone.now()
 
+    def can_change(self, now: datetime) -> bool:
+        """Whether the client may still cancel or move it: confirmed and not yet begun."""
+        return self.status == BookingStatus.CONFIRMED and self.slot.starts_at > now
+
     def due_reminder_lead(
         self, *, now: datetime, lead_hours: list[int], sent: int = 0
     ) -> int | None:
@@ -487,6 +511,14 @@ def reminder_moment(starts_at: datetime, lead_hours: int) -> datetime:
     return local.replace(tzinfo=zone)
 
 
+class BookingTokenManager(models.Manager):
+    def issue(self, *, booking) -> str:
+        """A new secret manage link token for a booking; only its hash is stored."""
+        token = new_token()
+        self.create(booking=booking, token_hash=hash_token(token))
+        return token
+
+
 class BookingToken(models.Model):
     """A secret manage link of a booking, stored only as a SHA-256 hash.
 
@@ -497,6 +529,8 @@ class BookingToken(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BookingTokenManager()
 
     class Meta:
         verbose_name = _("Zugangslink")
@@ -600,6 +634,16 @@ class WaitlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_status_display()} – {self.day or self.municipality}"
+
+    def offer_is_open(self, *, slot_id: int | None, now: datetime) -> bool:
+        """Whether this entry holds a live offer of that slot."""
+        return (
+            self.status == WaitlistStatus.OFFERED
+            and slot_id is not None
+            and self.offered_slot_id == slot_id
+            and self.offer_expires_at is not None
+            and self.offer_expires_at > now
+        )
 
 
 class MailKind(models.TextChoices):

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from appointments import emails, services
+from appointments import ics, links, services
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -89,13 +89,12 @@ def day(request, pk):
     if times.is_valid():
         slots = slots.within(day.date, times.cleaned_data["von"], times.cleaned_data["bis"])
     slots = list(slots)
-    open_day = day.is_published and not day.is_past
     context = {
         "day": day,
         "slots": slots,
         "times": times,
         "filtered": times.is_bound and times.is_valid(),
-        "can_wait": open_day and not any(slot.bookable for slot in slots),
+        "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
     }
     return render(request, "appointments/day.html", context)
 
@@ -196,10 +195,6 @@ def _booking_for_token(token: str) -> Booking:
     return booking
 
 
-def _can_change(booking, now) -> bool:
-    return booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at > now
-
-
 def _render_manage(request, booking, token, *, cancel_form=None, alternatives=None, status=200):
     now = timezone.now()
     context = {
@@ -207,7 +202,7 @@ def _render_manage(request, booking, token, *, cancel_form=None, alternatives=No
         "token": token,
         "erasure_due": services.erasure_due(day=booking.slot.day),
         "erase_form": EraseForm(),
-        "can_change": _can_change(booking, now),
+        "can_change": booking.can_change(now),
         "cancel_form": cancel_form or CancelForm(),
         "alternatives": alternatives,
     }
@@ -245,7 +240,7 @@ def booking_ics(request, token):
     booking = _booking_for_token(token)
     method = "REQUEST" if booking.status == BookingStatus.CONFIRMED else "CANCEL"
     response = HttpResponse(
-        emails.booking_ics(booking, method=method), content_type="text/calendar; charset=utf-8"
+        ics.booking_ics(booking, method=method), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="termin-{booking.reference}.ics"'
     return response
@@ -359,10 +354,8 @@ def waitlist(request, pk):
             response = _join_waitlist(request, day, form, now)
             if response:
                 return response
-    open_day = day.is_published and not day.is_past
-    return render(
-        request, "appointments/waitlist.html", {"day": day, "form": form, "open_day": open_day}
-    )
+    context = {"day": day, "form": form, "open_day": day.takes_waitlist(now)}
+    return render(request, "appointments/waitlist.html", context)
 
 
 def _join_waitlist(request, day, form, now):
@@ -408,7 +401,7 @@ def waitlist_joined(request, pk):
 def waitlist_offer(request, token):
     """The seat held for a waiting-list entry: shown on GET, booked only on POST, so a
     mail scanner that opens the link books nothing."""
-    ids = emails.read_offer_token(token) if len(token) <= 200 else None
+    ids = links.read_offer_token(token) if len(token) <= 200 else None
     entry = WaitlistEntry.objects.filter(pk=ids[0], anonymised_at=None).first() if ids else None
     if entry is None:
         raise Http404
@@ -426,11 +419,7 @@ def waitlist_offer(request, token):
         if result and result.duplicate:
             result, problem = None, "booked"
         entry.refresh_from_db()
-    is_open = (
-        entry.status == WaitlistStatus.OFFERED
-        and entry.offered_slot_id == slot_id
-        and entry.offer_expires_at > timezone.now()
-    )
+    is_open = entry.offer_is_open(slot_id=slot_id, now=timezone.now())
     if not (is_open or result or problem):
         booked = entry.status == WaitlistStatus.BOOKED and entry.offered_slot_id == slot_id
         problem = "booked" if booked else "closed"
@@ -439,7 +428,7 @@ def waitlist_offer(request, token):
         "slot": entry.offered_slot if entry.offered_slot_id == slot_id else None,
         "is_open": is_open,
         "result": result,
-        "manage_url": emails.manage_url(result.token) if result and result.token else "",
+        "manage_url": links.manage_url(result.token) if result and result.token else "",
         "problem": problem,
     }
     return render(request, "appointments/waitlist_offer.html", context)

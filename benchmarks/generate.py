@@ -52,7 +52,7 @@ from appointments.models import (  # noqa: E402
     OutreachSeries,
     Slot,
 )
-from appointments.services import REFERENCE_ALPHABET  # noqa: E402
+from appointments.services.seats import REFERENCE_ALPHABET  # noqa: E402
 from coaches.models import Coach, Specialism, Team  # noqa: E402
 from locations.models import Municipality, Site  # noqa: E402
 

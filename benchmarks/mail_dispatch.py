@@ -195,7 +195,7 @@ def _run_pipeline(day, count):
 def _run_smtplib(day, port):
     from email.policy import SMTP
 
-    from appointments import emails
+    from appointments import messages
     from appointments.models import OutgoingMail
 
     mails = OutgoingMail.objects.filter(booking__day=day, kind="reminder").select_related(
@@ -204,7 +204,7 @@ def _run_smtplib(day, port):
     messages = [
         (
             m.booking.email,
-            emails.build_message(m, manage_token=TOKEN).message(policy=SMTP).as_bytes(),
+            messages.build_message(m, manage_token=TOKEN).message(policy=SMTP).as_bytes(),
         )
         for m in mails
     ]

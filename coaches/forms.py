@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import emails
+from appointments import outbox
 from appointments.models import MailKind, OutcomeCode, Slot
 from appointments.services import ClientDetails
 from coaches.models import Specialism
@@ -78,13 +78,13 @@ class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Sends the reset link through the outbox like every other mail. The link itself is
-    made at send time (appointments.emails.password_reset_url), so no token is stored."""
+    made at send time (appointments.links.password_reset_url), so no token is stored."""
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         user = context["user"]
         # One mail per user and minute: a double submit or a hammered form sends once.
         minute = timezone.now().strftime("%Y%m%d%H%M")
-        emails.queue_mail(
+        outbox.queue_mail(
             kind=MailKind.PASSWORD_RESET, user=user, key=f"password_reset:{user.pk}:{minute}"
         )
 

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from appointments import services
 from appointments.models import Booking, OutreachDay, Slot
+from appointments.services import seats
 from tests import factories
 from tests.appointments.test_booking_form import form_data
 
@@ -96,8 +96,9 @@ def test_without_the_guard_the_same_race_overbooks(monkeypatch):
         Slot.objects.filter(pk=slot.pk).update(seats_taken=current.seats_taken + 1)
         return True
 
-    monkeypatch.setattr(services, "_lock_day", naive_lock)
-    monkeypatch.setattr(services, "_claim_seat", naive_claim)
+    # Both live in the seats module, which every booking path goes through.
+    monkeypatch.setattr(seats, "lock_day", naive_lock)
+    monkeypatch.setattr(seats, "claim_seat", naive_claim)
     slot = slot_with(3, 2)
 
     results = race_for(slot)

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from appointments import emails
+from appointments import messages, outbox
 from appointments.models import BookingToken, MailKind, MailStatus, OutgoingMail
 from appointments.services import cancel_booking, move_booking
 from tests import factories as f
@@ -43,14 +43,14 @@ def test_it_sends_the_confirmation_once_after_commit(slot, django_capture_on_com
     assert len(mail.outbox) == 1
     row = OutgoingMail.objects.get(booking=booking)
     assert (row.kind, row.status, row.attempts) == (MailKind.BOOKING_CONFIRMED, "sent", 1)
-    assert emails.deliver(row.pk) is False  # a redelivered message finds the row sent
+    assert outbox.deliver(row.pk) is False  # a redelivered message finds the row sent
     assert len(mail.outbox) == 1
 
 
 def test_it_queues_a_notice_once_per_key(slot, django_capture_on_commit_callbacks):
     booking = _book(slot, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        again = emails.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
+        again = outbox.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
     assert OutgoingMail.objects.filter(booking=booking).count() == 1
     assert again.status == MailStatus.SENT
     assert len(mail.outbox) == 1
@@ -59,9 +59,9 @@ def test_it_queues_a_notice_once_per_key(slot, django_capture_on_commit_callback
 def test_claim_lets_only_one_worker_take_a_row(slot):
     booking, _ = f.booking(slot)  # on_commit not run: the row stays queued
     row = OutgoingMail.objects.get(booking=booking)
-    assert emails.claim(row.pk) is True
-    assert emails.claim(row.pk) is False
-    assert emails.deliver(row.pk) is False
+    assert outbox.claim(row.pk) is True
+    assert outbox.claim(row.pk) is False
+    assert outbox.deliver(row.pk) is False
     assert mail.outbox == []
 
 
@@ -74,7 +74,7 @@ def test_confirmation_has_text_html_ics_and_a_working_manage_link(
     assert "Anna Müller & Co" in message.body  # text is not HTML-escaped
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "Anna Müller &amp; Co" in html
-    assert message.extra_headers["Message-ID"] == emails.message_id(booking.mails.get())
+    assert message.extra_headers["Message-ID"] == messages.message_id(booking.mails.get())
     ics = _ics(message)
     assert "METHOD:REQUEST" in ics and f"UID:{booking.reference}@joblokal" in ics
     link = next(w for w in message.body.split() if "/termin/" in w)
@@ -115,7 +115,7 @@ def test_day_cancelled_lists_the_next_free_days(django_capture_on_commit_callbac
     later = f.day(site_=day.site, on=f.future_date(14))
     booking = _book(day.slots.first(), django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        emails.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
+        outbox.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
     message = mail.outbox[-1]
     assert message.subject.startswith("Der Beratungstag fällt aus")
     assert f"{later.date.day}. " in message.body and "http://127.0.0.1:8000/" in message.body
@@ -123,7 +123,7 @@ def test_day_cancelled_lists_the_next_free_days(django_capture_on_commit_callbac
 
 def test_a_permanent_error_fails_at_once_without_retry(slot, django_capture_on_commit_callbacks):
     refused = smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no such user")})
-    with mock.patch.object(emails, "send_message", side_effect=refused) as send:
+    with mock.patch.object(outbox, "send_message", side_effect=refused) as send:
         booking = _book(slot, django_capture_on_commit_callbacks)
     row = OutgoingMail.objects.get(booking=booking)
     assert send.call_count == 1
@@ -139,15 +139,15 @@ def test_a_transient_error_marks_the_row_retrying_and_the_next_try_sends(slot):
     booking, _ = f.booking(slot)  # queued; the worker runs deliver() below
     row = OutgoingMail.objects.get(booking=booking)
     down = smtplib.SMTPServerDisconnected("down")
-    with mock.patch.object(emails, "send_message", side_effect=down), pytest.raises(type(down)):
-        emails.deliver(row.pk)
+    with mock.patch.object(outbox, "send_message", side_effect=down), pytest.raises(type(down)):
+        outbox.deliver(row.pk)
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (
         MailStatus.RETRYING,
         1,
         "SMTPServerDisconnected: down",
     )
-    assert emails.deliver(row.pk) is True
+    assert outbox.deliver(row.pk) is True
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (MailStatus.SENT, 2, "")
     assert len(mail.outbox) == 1
@@ -169,7 +169,7 @@ def test_the_last_failed_try_marks_the_row_failed(slot):
     down = ConnectionRefusedError("down")
     task.push_request(retries=task.max_retries)
     try:
-        with mock.patch.object(emails, "send_message", side_effect=down), pytest.raises(type(down)):
+        with mock.patch.object(outbox, "send_message", side_effect=down), pytest.raises(type(down)):
             task.run(row.pk)
     finally:
         task.pop_request()
@@ -178,7 +178,7 @@ def test_the_last_failed_try_marks_the_row_failed(slot):
 
 
 def test_the_admin_retries_failed_mail(slot, django_capture_on_commit_callbacks, admin_client):
-    with mock.patch.object(emails, "send_message", side_effect=smtplib.SMTPDataError(554, b"no")):
+    with mock.patch.object(outbox, "send_message", side_effect=smtplib.SMTPDataError(554, b"no")):
         _book(slot, django_capture_on_commit_callbacks)
     row = OutgoingMail.objects.get()
     assert row.status == MailStatus.FAILED
@@ -198,7 +198,7 @@ def test_the_sweep_requeues_rows_lost_on_the_way(slot, django_capture_on_commit_
     lost = OutgoingMail.objects.get(booking=booking)
     OutgoingMail.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert emails.requeue_stuck_mail() == 1
+        assert outbox.requeue_stuck_mail() == 1
     assert OutgoingMail.objects.get(pk=lost.pk).status == MailStatus.SENT
     assert len(mail.outbox) == 1
 
@@ -206,12 +206,12 @@ def test_the_sweep_requeues_rows_lost_on_the_way(slot, django_capture_on_commit_
 def test_the_sweep_requeues_a_row_whose_worker_died(slot, django_capture_on_commit_callbacks):
     booking, _ = f.booking(slot)
     row = OutgoingMail.objects.get(booking=booking)
-    assert emails.claim(row.pk)  # the worker took it, then was killed
+    assert outbox.claim(row.pk)  # the worker took it, then was killed
     with django_capture_on_commit_callbacks(execute=True):
-        assert emails.requeue_stuck_mail() == 0  # not yet: it may still be sending
+        assert outbox.requeue_stuck_mail() == 0  # not yet: it may still be sending
         later = timezone.now() + timedelta(minutes=11)
-        assert emails.requeue_stuck_mail(now=later) == 1
-        assert emails.requeue_stuck_mail(now=later) == 0
+        assert outbox.requeue_stuck_mail(now=later) == 1
+        assert outbox.requeue_stuck_mail(now=later) == 0
     assert OutgoingMail.objects.get(pk=row.pk).status == MailStatus.SENT
     assert len(mail.outbox) == 1
 
@@ -219,7 +219,7 @@ def test_the_sweep_requeues_a_row_whose_worker_died(slot, django_capture_on_comm
 def test_the_sweep_leaves_sent_and_failed_rows_alone(slot, django_capture_on_commit_callbacks):
     _book(slot, django_capture_on_commit_callbacks)
     OutgoingMail.objects.update(created_at=timezone.now() - timedelta(days=1))
-    assert emails.requeue_stuck_mail() == 0
+    assert outbox.requeue_stuck_mail() == 0
 
 
 @pytest.mark.parametrize(
@@ -236,4 +236,4 @@ def test_the_sweep_leaves_sent_and_failed_rows_alone(slot, django_capture_on_com
     ],
 )
 def test_it_tells_permanent_from_transient_errors(error, permanent):
-    assert emails.is_permanent(error) is permanent
+    assert outbox.is_permanent(error) is permanent

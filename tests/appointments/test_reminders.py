@@ -11,12 +11,12 @@ from django.core import mail
 from appointments.models import Booking, MailKind, MailStatus, OutgoingMail, reminder_moment
 from appointments.services import (
     ClientDetails,
-    _claim_reminder,
     book_slot,
     cancel_booking,
     move_booking,
     queue_due_reminders,
 )
+from appointments.services.reminders import _claim_reminder
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_a_reminder_queued_before_a_cancel_is_not_sent(booking, django_capture_o
     queue_due_reminders(now=booking.slot.starts_at - 23 * HOUR, lead_hours=[24])  # not sent yet
     cancel_booking(booking=booking)
     with django_capture_on_commit_callbacks(execute=True):
-        from appointments.emails import deliver
+        from appointments.outbox import deliver
 
         assert deliver(reminders().get().pk) is False
     row = reminders().get()
@@ -104,7 +104,7 @@ def test_a_reminder_already_sent_is_sent_again_for_the_new_time_after_a_move(
 
 
 def test_a_reminder_queued_before_a_move_is_not_sent(day, django_capture_on_commit_callbacks):
-    from appointments.emails import deliver
+    from appointments.outbox import deliver
 
     booking, _ = f.booking(day.slots.first())
     queue_due_reminders(now=booking.slot.starts_at - 23 * HOUR, lead_hours=[24])

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from appointments import emails
+from appointments import outbox
 from appointments.models import (
     Booking,
     MailKind,
@@ -177,7 +177,7 @@ def test_an_offer_mail_for_an_ended_offer_is_not_sent(full_day):
     cancel_booking(booking=booking)  # the offer mail stays queued
     expire_waitlist_offers(now=timezone.now() + 25 * HOURS)
     row = OutgoingMail.objects.get(kind=MailKind.WAITLIST_OFFER)
-    assert emails.deliver(row.pk) is False
+    assert outbox.deliver(row.pk) is False
     row.refresh_from_db()
     assert row.status == MailStatus.SKIPPED
 

@@ -105,7 +105,7 @@ def test_a_double_submit_sends_one_reset_mail(db, client, django_capture_on_comm
 
 
 def test_no_reset_mail_for_an_account_disabled_before_sending(db):
-    from appointments import emails
+    from appointments import outbox
 
     coach = factories.coach("Alice Adler", "alice")
     row = OutgoingMail.objects.create(
@@ -113,7 +113,7 @@ def test_no_reset_mail_for_an_account_disabled_before_sending(db):
     )
     coach.user.is_active = False
     coach.user.save(update_fields=["is_active"])
-    emails.deliver(row.pk)
+    outbox.deliver(row.pk)
     assert mail.outbox == []
     row.refresh_from_db()
     assert (row.status, row.last_error) == ("skipped", "account disabled")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from appointments.emails import password_reset_url
+from appointments.links import password_reset_url
 from appointments.management.commands.seed_demo import DEMO_PASSWORD
 from appointments.models import AuditEntry, Booking, BookingStatus
 from appointments.services import ClientDetails, create_day, publish_day

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from appointments import emails
+from appointments import messages, outbox
 from appointments.models import MailKind, MailStatus, OutgoingMail
 from appointments.services import cancel_booking, move_booking, queue_due_reminders
 from tests import factories as f
@@ -88,7 +88,7 @@ def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis
         assert sent_before < 200, "the worker finished before it was killed"
         workers.start(smtp_server.port)
         # The sweep beat runs every few minutes; here its timeout has "passed" at once.
-        emails.requeue_stuck_mail(older_than=timedelta(0))
+        outbox.requeue_stuck_mail(older_than=timedelta(0))
         try:
             wait_for(all_sent(200, kind=MailKind.REMINDER), 120, "all 200 reminders sent")
         except AssertionError:
@@ -100,7 +100,7 @@ def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis
             print(workers.logs())
             raise
     time.sleep(1.5)
-    ids = {emails.message_id(m): m.pk for m in OutgoingMail.objects.filter(kind="reminder")}
+    ids = {messages.message_id(m): m.pk for m in OutgoingMail.objects.filter(kind="reminder")}
     counts = Counter(m["Message-ID"] for m in smtp_server.messages())
     assert set(counts) == set(ids), "every reminder arrived"
     twice = {ids[mid] for mid, n in counts.items() if n > 1}

@@ -11,25 +11,20 @@ row was marked sent. That message goes out again, with the same Message-ID.
 """
 
 import contextlib
-import hashlib
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.utils import parseaddr
+from smtplib import SMTPException
 
+from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 
+from appointments.messages import build_message
 from appointments.models import (
     Booking,
     BookingStatus,
@@ -37,24 +32,13 @@ from appointments.models import (
     MailKind,
     MailStatus,
     OutgoingMail,
-    OutreachDay,
-    Slot,
-    WaitlistStatus,
     hash_token,
 )
 
 logger = logging.getLogger(__name__)
 
-ICS_KINDS = {
-    MailKind.BOOKING_CONFIRMED: "REQUEST",
-    MailKind.BOOKING_MOVED: "REQUEST",
-    MailKind.REMINDER: "REQUEST",
-    MailKind.BOOKING_CANCELLED: "CANCEL",
-    MailKind.DAY_CANCELLED: "CANCEL",
-}
-# Notices that carry a fresh manage link for the booking.
+
 MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKind.REMINDER}
-OFFER_SALT = "joblokal.waitlist-offer"
 
 
 class PermanentMailError(Exception):
@@ -93,8 +77,6 @@ def queue_mail(
 
 
 def enqueue(mail_id: int) -> None:
-    from appointments.tasks import send_outgoing_mail
-
     # After commit, so the worker always finds the row; if the process dies before the
     # publish, requeue_stuck_mail finds the row later.
     send_outgoing_mail.delay_on_commit(mail_id)
@@ -130,9 +112,7 @@ def deliver(mail_id: int) -> bool:
             return False
         token = None
         if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS:
-            from appointments.services import issue_token
-
-            token = issue_token(booking=mail.booking)
+            token = BookingToken.objects.issue(booking=mail.booking)
     try:
         message = build_message(mail, manage_token=token)
         send_message(message)
@@ -253,89 +233,11 @@ def obsolete_reason(mail: OutgoingMail) -> str:
             return "appointment has begun"
     if mail.kind == MailKind.WAITLIST_OFFER:
         entry = mail.waitlist_entry
-        if (
-            entry.status != WaitlistStatus.OFFERED
-            or entry.offered_slot_id != mail.context.get("slot_id")
-            or not entry.offer_expires_at
-            or entry.offer_expires_at <= timezone.now()
-        ):
+        if not entry.offer_is_open(slot_id=mail.context.get("slot_id"), now=timezone.now()):
             return "offer no longer open"
     if mail.kind == MailKind.PASSWORD_RESET and not mail.user.is_active:
         return "account disabled"
     return ""
-
-
-def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailMultiAlternatives:
-    booking = mail.booking
-    recipient = booking or mail.waitlist_entry or mail.user
-    language = getattr(recipient, "language", settings.LANGUAGE_CODE)
-    context = {
-        "mail": mail,
-        "booking": booking,
-        "entry": mail.waitlist_entry,
-        "site_url": settings.SITE_URL,
-        **mail.context,
-    }
-    if manage_token:
-        context["manage_url"] = manage_url(manage_token)
-    if mail.kind == MailKind.DAY_CANCELLED:
-        context["free_days"] = next_free_days(booking)
-    if mail.kind == MailKind.WAITLIST_OFFER:
-        context.update(offer_context(mail))
-    if mail.kind == MailKind.PASSWORD_RESET:
-        context["reset_url"] = password_reset_url(mail.user)
-    return make_message(
-        mail.kind,
-        to=recipient.email,
-        language=language,
-        context=context,
-        ics=booking_ics(booking, method=ICS_KINDS[mail.kind])
-        if booking and mail.kind in ICS_KINDS
-        else None,
-        message_id=message_id(mail),
-    )
-
-
-def message_id(mail: OutgoingMail) -> str:
-    # Stable per outbox row: the rare resend after a crash carries the same Message-ID,
-    # which lets mail systems recognise it as the same message.
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "joblokal"
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{mail.key}".encode()).hexdigest()[:20]
-    return f"<{mail.pk}.{digest}@{domain}>"
-
-
-def next_free_days(booking: Booking, limit: int = 3) -> list[OutreachDay]:
-    """The next published days with a free slot in the booking's municipality."""
-    slots = Slot.objects.bookable().filter(
-        day__site__municipality_id=booking.day.site.municipality_id
-    )
-    return list(
-        OutreachDay.objects.filter(pk__in=slots.values("day_id"))
-        .select_related("site__municipality")
-        .order_by("starts_at")[:limit]
-    )
-
-
-def offer_token(entry_id: int, slot_id: int) -> str:
-    """A signed, unforgeable offer link token; the offer's state lives in the database."""
-    return signing.dumps({"e": entry_id, "s": slot_id}, salt=OFFER_SALT, compress=True)
-
-
-def read_offer_token(token: str) -> tuple[int, int] | None:
-    try:
-        data = signing.loads(
-            token, salt=OFFER_SALT, max_age=timedelta(hours=settings.WAITLIST_OFFER_HOURS + 1)
-        )
-        return int(data["e"]), int(data["s"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
-def offer_context(mail: OutgoingMail) -> dict:
-    entry = mail.waitlist_entry
-    slot = entry.offered_slot
-    url = reverse("appointments:waitlist_offer", args=[offer_token(entry.pk, slot.pk)])
-    return {"slot": slot, "offer_url": settings.SITE_URL + url, "expires": entry.offer_expires_at}
 
 
 _mailer = {"config": None, "backend": None}
@@ -381,95 +283,25 @@ def _drop_mailer() -> None:
             backend.close()
 
 
-def make_message(
-    name, *, to, language, context, ics=None, message_id=None
-) -> EmailMultiAlternatives:
-    """Build an email from emails/<name>-subject.txt, -body.txt and -body.html."""
-    with translation.override(language), timezone.override(settings.TIME_ZONE):
-        subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
-        text = render_to_string(f"emails/{name}-body.txt", context)
-        html = render_to_string(f"emails/{name}-body.html", context)
-    headers = {"Auto-Submitted": "auto-generated"}
-    if message_id:
-        headers["Message-ID"] = message_id
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[to], headers=headers
-    )
-    message.attach_alternative(html, "text/html")
-    if ics:
-        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
-        message.attach("termin.ics", ics, f"text/calendar; charset=utf-8; method={method}")
-    return message
-
-
-def manage_url(token: str) -> str:
-    return settings.SITE_URL + reverse("appointments:manage", args=[token])
-
-
-def password_reset_url(user) -> str:
-    # Made at send time, so the reset token is never stored in the outbox or the broker.
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("coaches:password_reset_confirm", args=[uid, token])
-
-
-def _ics_text(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "")
-    )
-
-
-def _ics_time(value: datetime) -> str:
-    return value.astimezone(timezone.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    # RFC 5545: lines longer than 75 octets are folded with CRLF and a space.
-    out, current = [], ""
-    for char in line:
-        if len((current + char).encode()) > 74:
-            out.append(current)
-            current = " "
-        current += char
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
-    """The booking as an iCalendar event. The UID stays the same for the booking's whole
-    life and SEQUENCE rises on each move, so calendar apps update the one event."""
-    slot, site = booking.slot, booking.slot.day.site
-    cancelled = method == "CANCEL"
-    with translation.override(booking.language):
-        summary = translation.gettext("Beratung Jobcenter (JobLokal)")
-    location = ", ".join(part for part in [site.name, site.room, site.address] if part)
-    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//JobLokal//Termine//DE",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{booking.reference}@joblokal",
-        # A cancellation must outrank the last version the calendar has seen.
-        f"SEQUENCE:{booking.sequence + (1 if cancelled else 0)}",
-        f"DTSTAMP:{_ics_time(timezone.now())}",
-        f"DTSTART:{_ics_time(slot.starts_at)}",
-        f"DTEND:{_ics_time(slot.ends_at)}",
-        f"SUMMARY:{_ics_text(summary)}",
-        f"LOCATION:{_ics_text(location)}",
-        f"DESCRIPTION:{_ics_text(booking.reference)}",
-        f"ORGANIZER:mailto:{organizer}",
-        f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{booking.email}",
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    if not booking.email:
-        lines.remove(f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{booking.email}")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+@shared_task(
+    bind=True,
+    # Named as before the outbox had its own module, so messages already in the broker
+    # during a deploy still find their task.
+    name="appointments.tasks.send_outgoing_mail",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError, OSError),
+    dont_autoretry_for=(PermanentMailError,),
+    retry_backoff=settings.MAIL_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=settings.MAIL_RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.MAIL_MAX_RETRIES,
+)
+def send_outgoing_mail(self, mail_id: int) -> None:
+    try:
+        deliver(mail_id)
+    except PermanentMailError as error:
+        # Already marked failed; retrying cannot help, an administrator can.
+        logger.warning("Mail %s failed permanently: %s", mail_id, error)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            mark_failed(mail_id, error)
+        raise

@@ -1,0 +1,109 @@
+"""Message building: a notice's subject, text and HTML from templates, in the recipient's
+language, with its calendar file and links."""
+
+import hashlib
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from appointments.ics import booking_ics
+from appointments.links import manage_url, offer_token, password_reset_url
+from appointments.models import (
+    Booking,
+    MailKind,
+    OutgoingMail,
+    OutreachDay,
+    Slot,
+)
+
+ICS_KINDS = {
+    MailKind.BOOKING_CONFIRMED: "REQUEST",
+    MailKind.BOOKING_MOVED: "REQUEST",
+    MailKind.REMINDER: "REQUEST",
+    MailKind.BOOKING_CANCELLED: "CANCEL",
+    MailKind.DAY_CANCELLED: "CANCEL",
+}
+# Notices that carry a fresh manage link for the booking.
+
+
+def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailMultiAlternatives:
+    booking = mail.booking
+    recipient = booking or mail.waitlist_entry or mail.user
+    language = getattr(recipient, "language", settings.LANGUAGE_CODE)
+    context = {
+        "mail": mail,
+        "booking": booking,
+        "entry": mail.waitlist_entry,
+        "site_url": settings.SITE_URL,
+        **mail.context,
+    }
+    if manage_token:
+        context["manage_url"] = manage_url(manage_token)
+    if mail.kind == MailKind.DAY_CANCELLED:
+        context["free_days"] = next_free_days(booking)
+    if mail.kind == MailKind.WAITLIST_OFFER:
+        context.update(offer_context(mail))
+    if mail.kind == MailKind.PASSWORD_RESET:
+        context["reset_url"] = password_reset_url(mail.user)
+    return make_message(
+        mail.kind,
+        to=recipient.email,
+        language=language,
+        context=context,
+        ics=booking_ics(booking, method=ICS_KINDS[mail.kind])
+        if booking and mail.kind in ICS_KINDS
+        else None,
+        message_id=message_id(mail),
+    )
+
+
+def message_id(mail: OutgoingMail) -> str:
+    # Stable per outbox row: the rare resend after a crash carries the same Message-ID,
+    # which lets mail systems recognise it as the same message.
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "joblokal"
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{mail.key}".encode()).hexdigest()[:20]
+    return f"<{mail.pk}.{digest}@{domain}>"
+
+
+def next_free_days(booking: Booking, limit: int = 3) -> list[OutreachDay]:
+    """The next published days with a free slot in the booking's municipality."""
+    slots = Slot.objects.bookable().filter(
+        day__site__municipality_id=booking.day.site.municipality_id
+    )
+    return list(
+        OutreachDay.objects.filter(pk__in=slots.values("day_id"))
+        .select_related("site__municipality")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def offer_context(mail: OutgoingMail) -> dict:
+    entry = mail.waitlist_entry
+    slot = entry.offered_slot
+    url = reverse("appointments:waitlist_offer", args=[offer_token(entry.pk, slot.pk)])
+    return {"slot": slot, "offer_url": settings.SITE_URL + url, "expires": entry.offer_expires_at}
+
+
+def make_message(
+    name, *, to, language, context, ics=None, message_id=None
+) -> EmailMultiAlternatives:
+    """Build an email from emails/<name>-subject.txt, -body.txt and -body.html."""
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
+    headers = {"Auto-Submitted": "auto-generated"}
+    if message_id:
+        headers["Message-ID"] = message_id
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, to=[to], headers=headers
+    )
+    message.attach_alternative(html, "text/html")
+    if ics:
+        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
+        message.attach("termin.ics", ics, f"text/calendar; charset=utf-8; method={method}")
+    return message

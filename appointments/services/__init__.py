@@ -1,0 +1,117 @@
+"""Domain functions for counselling days and bookings, one module per capability.
+
+Views, admin actions, tasks and management commands call these; none of them
+re-implements a rule. Every public name is importable from here.
+
+- seats: the day lock, seat claims and the booking row every path shares
+- booking: book, cancel and move a seat
+- waitlist: join a full day, offer a freed seat, accept or expire an offer
+- planning: series, day generation, publishing, editing and cancelling days
+- staff: attendance, walk-ins, outcomes, follow-ups and the access log
+- privacy: erasure on schedule, the client's export and erasure
+- reminders: the periodic reminder scan
+"""
+
+from appointments.services.booking import book_slot, cancel_booking, move_booking
+from appointments.services.planning import (
+    MAX_SERIES_DAYS,
+    GenerationResult,
+    PlanningError,
+    SeriesDates,
+    assign_coaches,
+    build_slots,
+    cancel_day,
+    change_day,
+    coach_clashes,
+    create_day,
+    dates_of_series,
+    day_change_problems,
+    describe_clash,
+    generate_days,
+    publish_day,
+    publish_days,
+    series_dates,
+    slot_times,
+)
+from appointments.services.privacy import (
+    erase_booking,
+    erase_expired_personal_data,
+    erasure_due,
+    export_booking_data,
+)
+from appointments.services.reminders import queue_due_reminders
+from appointments.services.seats import (
+    AlreadyBooked,
+    BookingClosed,
+    BookingError,
+    BookingResult,
+    ClientDetails,
+    SlotNotBookable,
+    SlotTaken,
+    new_reference,
+)
+from appointments.services.staff import (
+    StaffActionRefused,
+    add_walk_in,
+    complete_follow_up,
+    log_access,
+    mark_attendance,
+    record_outcome,
+    undo_attendance,
+)
+from appointments.services.waitlist import (
+    SlotsStillFree,
+    accept_waitlist_offer,
+    expire_waitlist_offers,
+    join_waitlist,
+    offer_freed_seat,
+)
+
+__all__ = [
+    "MAX_SERIES_DAYS",
+    "AlreadyBooked",
+    "BookingClosed",
+    "BookingError",
+    "BookingResult",
+    "ClientDetails",
+    "GenerationResult",
+    "PlanningError",
+    "SeriesDates",
+    "SlotNotBookable",
+    "SlotTaken",
+    "SlotsStillFree",
+    "StaffActionRefused",
+    "accept_waitlist_offer",
+    "add_walk_in",
+    "assign_coaches",
+    "book_slot",
+    "build_slots",
+    "cancel_booking",
+    "cancel_day",
+    "change_day",
+    "coach_clashes",
+    "complete_follow_up",
+    "create_day",
+    "dates_of_series",
+    "day_change_problems",
+    "describe_clash",
+    "erase_booking",
+    "erase_expired_personal_data",
+    "erasure_due",
+    "expire_waitlist_offers",
+    "export_booking_data",
+    "generate_days",
+    "join_waitlist",
+    "log_access",
+    "mark_attendance",
+    "move_booking",
+    "new_reference",
+    "offer_freed_seat",
+    "publish_day",
+    "publish_days",
+    "queue_due_reminders",
+    "record_outcome",
+    "series_dates",
+    "slot_times",
+    "undo_attendance",
+]

@@ -1,0 +1,126 @@
+"""Booking, cancelling and moving a seat: the client's own path through the secret link."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments import outbox
+from appointments.models import (
+    Booking,
+    BookingStatus,
+    BookingToken,
+    CancelledBy,
+    MailKind,
+    Slot,
+)
+from appointments.services.seats import (
+    AlreadyBooked,
+    BookingClosed,
+    BookingResult,
+    ClientDetails,
+    SlotNotBookable,
+    create_booking_row,
+    email_taken,
+    lock_day,
+    release_seat,
+    take_seat,
+)
+from appointments.services.waitlist import offer_freed_seat
+
+
+def book_slot(
+    *,
+    slot_id: int,
+    client: ClientDetails,
+    submission_key: str | None = None,
+    now: datetime | None = None,
+) -> BookingResult:
+    """Book one seat of a slot for a client, never more seats than the slot has.
+
+    Raises SlotTaken, SlotNotBookable or AlreadyBooked. Posting the same form twice
+    (same submission_key) returns the first booking instead of making a second.
+    """
+    now = now or timezone.now()
+    if submission_key:
+        earlier = Booking.objects.filter(submission_key=submission_key).first()
+        if earlier:
+            return BookingResult(earlier, token=None, duplicate=True)
+    try:
+        with transaction.atomic():
+            slot = take_seat(slot_id, now)
+            if email_taken(slot.day_id, client.email):
+                raise AlreadyBooked
+            booking = create_booking_row(slot, client, submission_key, consent_at=now)
+            token = BookingToken.objects.issue(booking=booking)
+            outbox.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
+    except IntegrityError:
+        # A concurrent double submit can only lose on the unique submission key.
+        earlier = Booking.objects.filter(submission_key=submission_key).first()
+        if submission_key and earlier:
+            return BookingResult(earlier, token=None, duplicate=True)
+        raise
+    return BookingResult(booking, token=token)
+
+
+def cancel_booking(
+    *, booking: Booking, reason: str = "", by: str = CancelledBy.CLIENT, now=None
+) -> bool:
+    """Cancel a confirmed booking, free its seat and tell the client. Idempotent: returns
+    False if the booking was not confirmed (already cancelled, attended, or past)."""
+    now = now or timezone.now()
+    if by == CancelledBy.CLIENT and booking.slot.starts_at <= now:
+        raise BookingClosed
+    with transaction.atomic():
+        lock_day(booking.day_id)
+        cancelled = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
+            status=BookingStatus.CANCELLED,
+            cancelled_at=now,
+            cancelled_by=by,
+            cancel_reason=reason[:300],
+            updated_at=now,
+        )
+        if not cancelled:
+            return False
+        if booking.takes_seat:
+            release_seat(booking.slot_id)
+            offer_freed_seat(slot_id=booking.slot_id, now=now)
+        booking.refresh_from_db()
+        outbox.queue_mail(kind=MailKind.BOOKING_CANCELLED, booking=booking)
+    return True
+
+
+def move_booking(*, booking: Booking, to_slot_id: int, now=None) -> Booking:
+    """Move a confirmed booking to another free slot of any published day, in one
+    transaction: the new seat is taken before the old one is released, so if the new one
+    is gone the booking stays exactly as it was."""
+    now = now or timezone.now()
+    target_day_id = Slot.objects.filter(pk=to_slot_id).values_list("day_id", flat=True).first()
+    if target_day_id is None:
+        raise SlotNotBookable
+    with transaction.atomic():
+        # Both days are locked in id order, so two moves in opposite directions cannot
+        # deadlock; then the booking row is re-read under those locks.
+        for day_id in sorted({target_day_id, booking.day_id}):
+            lock_day(day_id)
+        current = Booking.objects.select_related("slot").get(pk=booking.pk)
+        if not current.can_change(now) or current.day_id != booking.day_id:
+            raise BookingClosed
+        if to_slot_id == current.slot_id:
+            return current
+        if target_day_id != current.day_id and email_taken(
+            target_day_id, current.email, exclude_pk=current.pk
+        ):
+            raise AlreadyBooked
+        new_slot = take_seat(to_slot_id, now)
+        release_seat(current.slot_id)
+        offer_freed_seat(slot_id=current.slot_id, now=now)
+        current.slot, current.day = new_slot, new_slot.day
+        current.rescheduled_at = now
+        current.reminded_at = None
+        current.sequence += 1
+        current.save(
+            update_fields=["slot", "day", "rescheduled_at", "reminded_at", "sequence", "updated_at"]
+        )
+        outbox.queue_mail(kind=MailKind.BOOKING_MOVED, booking=current)
+    return current

@@ -1,0 +1,62 @@
+"""Reminders: a periodic scan queues each due reminder exactly once."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from appointments import outbox
+from appointments.models import (
+    Booking,
+    BookingStatus,
+    MailKind,
+    OutgoingMail,
+)
+
+
+def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | None = None) -> int:
+    """Queue every reminder that is due now, each exactly once; returns how many.
+
+    Each booking is claimed with a compare-and-set on its own columns (status, sequence,
+    reminded_at) in the transaction that queues the mail, so two scans, or a scan racing
+    a cancel or a move, can never queue a reminder twice or for the old time.
+    """
+    now = now or timezone.now()
+    lead_hours = settings.REMINDER_LEAD_HOURS if lead_hours is None else lead_hours
+    candidates = Booking.objects.reminder_candidates(now=now, lead_hours=lead_hours)
+    reminders = Prefetch(
+        "mails",
+        queryset=OutgoingMail.objects.filter(kind=MailKind.REMINDER).only("booking_id", "context"),
+        to_attr="reminder_mails",
+    )
+    queued = 0
+    for booking in (
+        candidates.select_related("slot")
+        .prefetch_related(reminders)
+        .order_by("slot__starts_at", "pk")
+    ):
+        sent = sum(m.context.get("sequence") == booking.sequence for m in booking.reminder_mails)
+        hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
+        if hours is not None and _claim_reminder(booking, hours, now):
+            queued += 1
+    return queued
+
+
+def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:
+    with transaction.atomic():
+        claimed = Booking.objects.filter(
+            pk=booking.pk,
+            status=BookingStatus.CONFIRMED,
+            sequence=booking.sequence,
+            reminded_at=booking.reminded_at,
+        ).update(reminded_at=now)
+        if claimed:
+            outbox.queue_mail(
+                kind=MailKind.REMINDER,
+                booking=booking,
+                key=f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
+                context={"sequence": booking.sequence, "lead_hours": hours},
+            )
+    return bool(claimed)
