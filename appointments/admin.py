@@ -1,7 +1,5 @@
-import csv
 from datetime import date, time, timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import PermissionDenied
@@ -16,7 +14,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from appointments import charts, outbox, services, statistics
+from appointments import outbox, services, statistics
+from appointments.admin_forms import CancelForm, OutreachDayForm, OutreachSeriesForm
 from appointments.models import (
     AuditAction,
     AuditEntry,
@@ -31,62 +30,9 @@ from appointments.models import (
     Recurrence,
     Slot,
     WaitlistEntry,
-    local_datetime,
 )
-from coaches.models import Coach
-from locations.models import Municipality, Site
 
 # --- Series: a rule, its preview, then generation ---------------------------------------
-
-
-class OutreachSeriesForm(forms.ModelForm):
-    class Meta:
-        model = OutreachSeries
-        fields = [
-            "site",
-            "team",
-            "recurrence",
-            "week_of_month",
-            "weekday",
-            "interval_weeks",
-            "start_time",
-            "end_time",
-            "slot_minutes",
-            "seats_per_slot",
-            "starts_on",
-            "ends_on",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["week_of_month"].help_text = _("Nur für „n-ter Wochentag im Monat“.")
-        self.fields["interval_weeks"].help_text = _("Nur für „alle n Wochen“.")
-        self.fields["starts_on"].help_text = _("Feiertage in Niedersachsen fallen aus.")
-
-    def clean(self):
-        data = super().clean()
-        recurrence, week = data.get("recurrence"), data.get("week_of_month")
-        if recurrence == Recurrence.MONTHLY and week is None:
-            self.add_error(
-                "week_of_month", _("Bitte wählen Sie die Woche im Monat: 1. bis 4. oder letzter.")
-            )
-        if recurrence == Recurrence.WEEKLY:
-            data["week_of_month"] = None
-        start, end, minutes = data.get("start_time"), data.get("end_time"), data.get("slot_minutes")
-        if start and end and end <= start:
-            self.add_error("end_time", _("Das Ende muss nach dem Beginn liegen."))
-        elif start and end and minutes and _minutes_between(start, end) < minutes:
-            self.add_error("slot_minutes", _("Ein Termin ist länger als die ganze Zeit am Tag."))
-        first, last = data.get("starts_on"), data.get("ends_on")
-        if first and last and last < first:
-            self.add_error("ends_on", _("Das Ende des Zeitraums muss nach dem Anfang liegen."))
-        elif first and last and (last - first).days > services.MAX_SERIES_DAYS:
-            self.add_error("ends_on", _("Bitte planen Sie höchstens zwei Jahre im Voraus."))
-        return data
-
-
-def _minutes_between(start: time, end: time) -> int:
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 @admin.register(OutreachSeries)
@@ -193,7 +139,7 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "series": series,
-            "rows": _preview_rows(series),
+            "rows": services.preview_series(series=series),
             "skipped": services.dates_of_series(series=series, language=get_language()).skipped,
             "title": gettext("Vorschau: %(series)s") % {"series": series},
             "rule": self.rule(series),
@@ -233,112 +179,7 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(f"{url}?series__id__exact={series.pk}")
 
 
-def _preview_rows(series) -> list[dict]:
-    """One row per date: its times and whether it is new, exists, or a coach clashes.
-    Three queries whatever the number of dates."""
-    planned = services.dates_of_series(series=series).dates
-    existing = set(
-        OutreachDay.objects.filter(site=series.site, date__in=planned).values_list(
-            "date", flat=True
-        )
-    )
-    busy = []
-    if planned:
-        busy = services.coach_clashes(
-            coaches=series.team.members.all(),
-            starts_at=local_datetime(planned[0], series.start_time),
-            ends_at=local_datetime(planned[-1], series.end_time),
-        )
-    rows = []
-    for on in planned:
-        starts_at = local_datetime(on, series.start_time)
-        ends_at = local_datetime(on, series.end_time)
-        clashes = [
-            services.describe_clash(row)
-            for row in busy
-            if row.starts_at < ends_at and row.ends_at > starts_at
-        ]
-        rows.append({"date": on, "exists": on in existing, "clashes": clashes})
-    return rows
-
-
 # --- Days: edit, publish, cancel ------------------------------------------------------
-
-
-class OutreachDayForm(forms.ModelForm):
-    start = forms.TimeField(
-        label=_("Beginn"),
-        help_text=_("Ortszeit, z. B. 9:00"),
-        widget=forms.TimeInput(format="%H:%M", attrs={"size": 6}),
-    )
-    end = forms.TimeField(
-        label=_("Ende"),
-        help_text=_("Ortszeit, z. B. 12:00"),
-        widget=forms.TimeInput(format="%H:%M", attrs={"size": 6}),
-    )
-    present_coaches = forms.ModelMultipleChoiceField(
-        queryset=Coach.objects.active(),
-        required=False,
-        label=_("anwesende Jobcoaches"),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leer lassen: Es kommen alle Mitglieder des Teams."),
-    )
-
-    class Meta:
-        model = OutreachDay
-        fields = ["site", "date", "slot_minutes", "seats_per_slot", "team"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        day = self.instance
-        if day.pk:
-            self.fields["start"].initial = timezone.localtime(day.starts_at).time()
-            self.fields["end"].initial = timezone.localtime(day.ends_at).time()
-            self.fields["present_coaches"].initial = list(
-                day.day_coaches.values_list("coach_id", flat=True)
-            )
-            self.fields["present_coaches"].help_text = ""
-            # The slot grid of an existing day stays; a new length means a new day.
-            self.fields["slot_minutes"].disabled = True
-        else:
-            self.fields["start"].initial, self.fields["end"].initial = time(9), time(12)
-
-    def coaches(self) -> list:
-        chosen = list(self.cleaned_data.get("present_coaches") or [])
-        team = self.cleaned_data.get("team")
-        if not chosen and team is not None and not self.instance.pk:
-            chosen = list(team.members.all())
-        return chosen
-
-    def clean(self):
-        data = super().clean()
-        on, start, end = data.get("date"), data.get("start"), data.get("end")
-        if not (on and start and end):
-            return data
-        if end <= start:
-            self.add_error("end", _("Das Ende muss nach dem Beginn liegen."))
-            return data
-        day = self.instance
-        if day.pk:
-            problems = services.day_change_problems(
-                day=day,
-                on=on,
-                start=start,
-                end=end,
-                seats_per_slot=data.get("seats_per_slot") or day.seats_per_slot,
-                coaches=self.coaches(),
-            )
-        else:
-            clashes = services.coach_clashes(
-                coaches=self.coaches(),
-                starts_at=local_datetime(on, start),
-                ends_at=local_datetime(on, end),
-            )
-            problems = [services.describe_clash(row) for row in clashes]
-        if problems:
-            raise forms.ValidationError(problems)
-        day.starts_at, day.ends_at = local_datetime(on, start), local_datetime(on, end)
-        return data
 
 
 class SlotInline(admin.TabularInline):
@@ -373,15 +214,6 @@ class LifecycleFilter(admin.SimpleListFilter):
             "held": lambda: queryset.published().filter(ends_at__lte=now),
             "cancelled": lambda: queryset.filter(status=DayStatus.CANCELLED),
         }.get(self.value(), lambda: queryset)()
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Grund der Absage"),
-        max_length=300,
-        help_text=_("Steht so in der E-Mail an die gebuchten Personen. Kurz und klar."),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
 
 
 @admin.register(OutreachDay)
@@ -587,7 +419,7 @@ class OutreachDayAdmin(admin.ModelAdmin):
 
     def statistics_view(self, request):
         self._statistics_access(request)
-        form = StatisticsForm(request.GET or None)
+        form = statistics.StatisticsForm(request.GET or None)
         start, end, site = form.period()
         district = form.chosen_district()
         report = statistics.collect(start=start, end=end, site=site, district=district)
@@ -598,7 +430,7 @@ class OutreachDayAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "outcome_codes": OutcomeCode.choices,
-            "charts": _charts(report),
+            "charts": statistics.charts_for(report),
             "csv_url": reverse("admin:appointments_statistics_csv")
             + ("?" + request.GET.urlencode() if request.GET else ""),
         }
@@ -606,205 +438,21 @@ class OutreachDayAdmin(admin.ModelAdmin):
 
     def statistics_csv_view(self, request):
         self._statistics_access(request)
-        form = StatisticsForm(request.GET or None)
+        form = statistics.StatisticsForm(request.GET or None)
         start, end, site = form.period()
         district = form.chosen_district()
         report = statistics.collect(start=start, end=end, site=site, district=district)
-        last = _add_months(end, -1)
+        last = statistics.add_months(end, -1)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="joblokal-statistik-{start:%Y-%m}-{last:%Y-%m}.csv"'
         )
         response.write("\ufeff")  # Lets spreadsheet programs detect UTF-8.
-        _write_csv(response, report)
+        statistics.write_csv(response, report)
         return response
 
 
 Q_CONFIRMED = Q(bookings__status=BookingStatus.CONFIRMED)
-
-
-# --- Statistics page ------------------------------------------------------------------
-
-
-def _month_start(value: date) -> date:
-    return value.replace(day=1)
-
-
-def _add_months(value: date, months: int) -> date:
-    index = value.year * 12 + value.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month"})
-
-    def to_python(self, value):
-        value = (value or "").strip()
-        if not value:
-            return None
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Bitte geben Sie einen Monat an, z. B. 2026-03."), code="invalid"
-            ) from None
-
-
-class StatisticsForm(forms.Form):
-    start = MonthField(label=_("von Monat"), required=False)
-    end = MonthField(label=_("bis Monat"), required=False)
-    district = forms.ChoiceField(label=_("Landkreis"), required=False)
-    site = forms.ModelChoiceField(
-        queryset=Site.objects.select_related("municipality"),
-        required=False,
-        label=_("Ort"),
-        empty_label=_("alle Orte"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        districts = list(
-            Municipality.objects.order_by("district").values_list("district", flat=True).distinct()
-        )
-        # Across the whole country a table per municipality would have thousands of rows:
-        # with several Landkreise, the page shows one at a time (the first by default).
-        self.default_district = districts[0] if len(districts) > 1 else ""
-        self.fields["district"].choices = (
-            [(d, d) for d in districts]
-            if len(districts) > 1
-            else [("", _("alle"))] + [(d, d) for d in districts]
-        )
-        self.fields["district"].initial = self.default_district
-        district = self.chosen_district()
-        if district:
-            self.fields["site"].queryset = self.fields["site"].queryset.filter(
-                municipality__district=district
-            )
-        start, end, _site = self.period()
-        self.fields["start"].initial = f"{start:%Y-%m}"
-        self.fields["end"].initial = f"{_add_months(end, -1):%Y-%m}"
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("„bis“ muss nach „von“ liegen."))
-        elif start and end and _add_months(start, 36) <= end:
-            self.add_error("end", _("Bitte wählen Sie höchstens drei Jahre."))
-        return data
-
-    def chosen_district(self) -> str:
-        """The Landkreis whose figures are shown ("" for all, where there is only one)."""
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
-            return self.cleaned_data["district"]
-        return self.default_district
-
-    def period(self) -> tuple[date, date, Site | None]:
-        """(first day, day after the last month, site); the last 12 months by default."""
-        this_month = _month_start(timezone.localdate())
-        start, end = _add_months(this_month, -11), this_month
-        site = None
-        if self.is_bound and self.is_valid():
-            start = self.cleaned_data["start"] or start
-            end = self.cleaned_data["end"] or max(end, start)
-            site = self.cleaned_data["site"]
-        return start, _add_months(end, 1), site
-
-
-def _percent(value) -> str:
-    if value is None:
-        return "–"
-    return formats.number_format(value * 100, 1) + " %"
-
-
-def _month_label(value: date) -> str:
-    return formats.date_format(value, "YEAR_MONTH_FORMAT")
-
-
-def _charts(report) -> list:
-    outcome_names = dict(OutcomeCode.choices)
-    return [
-        charts.bar_chart(
-            slug="bookings",
-            title=gettext("Gebuchte Termine je Monat"),
-            description=gettext(
-                "Online gebuchte Termine an Tagen, die stattgefunden haben, je Monat."
-            ),
-            items=[(_month_label(r.month), r.bookings, r.bookings) for r in report.months],
-        ),
-        charts.bar_chart(
-            slug="utilisation",
-            title=gettext("Auslastung je Gemeinde"),
-            description=gettext("Anteil der belegten Plätze an allen angebotenen Plätzen."),
-            items=[
-                (r.municipality, r.utilisation or 0, _percent(r.utilisation))
-                for r in report.municipalities
-            ],
-            maximum=1,
-        ),
-        charts.bar_chart(
-            slug="outcomes",
-            title=gettext("Ergebnisse der Beratung"),
-            description=gettext("Wie oft jedes Ergebnis erfasst wurde."),
-            items=[
-                (
-                    outcome_names[code],
-                    report.total.outcomes.get(code, 0),
-                    report.total.outcomes.get(code, 0),
-                )
-                for code, _label in OutcomeCode.choices
-            ],
-        ),
-    ]
-
-
-def _write_csv(response, report) -> None:
-    writer = csv.writer(response, delimiter=";")
-    codes = OutcomeCode.choices
-    writer.writerow(
-        [
-            gettext("Gemeinde"),
-            gettext("Monat"),
-            gettext("Tage"),
-            gettext("Zeitfenster"),
-            gettext("Plätze"),
-            gettext("Buchungen"),
-            gettext("belegte Plätze"),
-            gettext("Auslastung in %"),
-            gettext("erschienen"),
-            gettext("nicht erschienen"),
-            gettext("Anteil nicht erschienen in %"),
-            gettext("Absagen"),
-            gettext("ohne Termin"),
-            *[str(label) for _code, label in codes],
-            gettext("Anteil mit Arbeitsaufnahme in %"),
-        ]
-    )
-    for row in [*report.rows, report.total]:
-        writer.writerow(
-            [
-                row.municipality or gettext("Summe"),
-                f"{row.month:%Y-%m}" if row.month else "",
-                row.days_held,
-                row.slots_offered,
-                row.seats_offered,
-                row.bookings,
-                row.seats_used,
-                _csv_percent(row.utilisation),
-                row.attended,
-                row.no_shows,
-                _csv_percent(row.no_show_rate),
-                row.cancellations,
-                row.walk_ins,
-                *[row.outcomes.get(code, 0) for code, _label in codes],
-                _csv_percent(row.job_start_share),
-            ]
-        )
-
-
-def _csv_percent(value) -> str:
-    return "" if value is None else formats.number_format(value * 100, 1)
 
 
 class OutcomeInline(admin.TabularInline):

@@ -85,6 +85,11 @@ class OutreachSeries(models.Model):
             models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="series_seats_min"),
             models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="series_slot_min"),
             models.CheckConstraint(condition=Q(interval_weeks__gte=1), name="series_interval_min"),
+            # A monthly rule without its week has no dates; generation would fail on it.
+            models.CheckConstraint(
+                condition=~Q(recurrence=Recurrence.MONTHLY) | Q(week_of_month__isnull=False),
+                name="series_monthly_has_week",
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,5 @@
-"""Figures for staff: per municipality and month, counted in the database.
+"""Figures for staff: per municipality and month, counted in the database, and the
+statistics page's form, charts and CSV.
 
 Each figure is one grouped query over one table, so the number of queries does not grow
 with the number of days or bookings; Python only merges the grouped rows.
@@ -13,13 +14,18 @@ What counts where (months are the months of the counselling day):
   a job start / attended.
 """
 
+import csv
 from dataclasses import dataclass, field
 from datetime import date
 
+from django import forms
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from appointments import charts
 from appointments.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -31,6 +37,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
 )
+from locations.models import Municipality, Site
 
 COUNTS = [
     "days_held",
@@ -179,3 +186,187 @@ def _report(rows: list[Row]) -> Report:
         months=[months[m] for m in sorted(months)],
         municipalities=[municipalities[m] for m in sorted(municipalities)],
     )
+
+
+# --- The statistics page: its form, charts and CSV ---------------------------------
+
+
+def _month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def add_months(value: date, months: int) -> date:
+    index = value.year * 12 + value.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month"})
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Bitte geben Sie einen Monat an, z. B. 2026-03."), code="invalid"
+            ) from None
+
+
+class StatisticsForm(forms.Form):
+    start = MonthField(label=_("von Monat"), required=False)
+    end = MonthField(label=_("bis Monat"), required=False)
+    district = forms.ChoiceField(label=_("Landkreis"), required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.select_related("municipality"),
+        required=False,
+        label=_("Ort"),
+        empty_label=_("alle Orte"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = list(
+            Municipality.objects.order_by("district").values_list("district", flat=True).distinct()
+        )
+        # Across the whole country a table per municipality would have thousands of rows:
+        # with several Landkreise, the page shows one at a time (the first by default).
+        self.default_district = districts[0] if len(districts) > 1 else ""
+        self.fields["district"].choices = (
+            [(d, d) for d in districts]
+            if len(districts) > 1
+            else [("", _("alle"))] + [(d, d) for d in districts]
+        )
+        self.fields["district"].initial = self.default_district
+        district = self.chosen_district()
+        if district:
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(
+                municipality__district=district
+            )
+        start, end, _site = self.period()
+        self.fields["start"].initial = f"{start:%Y-%m}"
+        self.fields["end"].initial = f"{add_months(end, -1):%Y-%m}"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("„bis“ muss nach „von“ liegen."))
+        elif start and end and add_months(start, 36) <= end:
+            self.add_error("end", _("Bitte wählen Sie höchstens drei Jahre."))
+        return data
+
+    def chosen_district(self) -> str:
+        """The Landkreis whose figures are shown ("" for all, where there is only one)."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
+            return self.cleaned_data["district"]
+        return self.default_district
+
+    def period(self) -> tuple[date, date, Site | None]:
+        """(first day, day after the last month, site); the last 12 months by default."""
+        this_month = _month_start(timezone.localdate())
+        start, end = add_months(this_month, -11), this_month
+        site = None
+        if self.is_bound and self.is_valid():
+            start = self.cleaned_data["start"] or start
+            end = self.cleaned_data["end"] or max(end, start)
+            site = self.cleaned_data["site"]
+        return start, add_months(end, 1), site
+
+
+def _percent(value) -> str:
+    if value is None:
+        return "–"
+    return formats.number_format(value * 100, 1) + " %"
+
+
+def _month_label(value: date) -> str:
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+
+
+def charts_for(report) -> list:
+    outcome_names = dict(OutcomeCode.choices)
+    return [
+        charts.bar_chart(
+            slug="bookings",
+            title=gettext("Gebuchte Termine je Monat"),
+            description=gettext(
+                "Online gebuchte Termine an Tagen, die stattgefunden haben, je Monat."
+            ),
+            items=[(_month_label(r.month), r.bookings, r.bookings) for r in report.months],
+        ),
+        charts.bar_chart(
+            slug="utilisation",
+            title=gettext("Auslastung je Gemeinde"),
+            description=gettext("Anteil der belegten Plätze an allen angebotenen Plätzen."),
+            items=[
+                (r.municipality, r.utilisation or 0, _percent(r.utilisation))
+                for r in report.municipalities
+            ],
+            maximum=1,
+        ),
+        charts.bar_chart(
+            slug="outcomes",
+            title=gettext("Ergebnisse der Beratung"),
+            description=gettext("Wie oft jedes Ergebnis erfasst wurde."),
+            items=[
+                (
+                    outcome_names[code],
+                    report.total.outcomes.get(code, 0),
+                    report.total.outcomes.get(code, 0),
+                )
+                for code, _label in OutcomeCode.choices
+            ],
+        ),
+    ]
+
+
+def write_csv(response, report) -> None:
+    writer = csv.writer(response, delimiter=";")
+    codes = OutcomeCode.choices
+    writer.writerow(
+        [
+            gettext("Gemeinde"),
+            gettext("Monat"),
+            gettext("Tage"),
+            gettext("Zeitfenster"),
+            gettext("Plätze"),
+            gettext("Buchungen"),
+            gettext("belegte Plätze"),
+            gettext("Auslastung in %"),
+            gettext("erschienen"),
+            gettext("nicht erschienen"),
+            gettext("Anteil nicht erschienen in %"),
+            gettext("Absagen"),
+            gettext("ohne Termin"),
+            *[str(label) for _code, label in codes],
+            gettext("Anteil mit Arbeitsaufnahme in %"),
+        ]
+    )
+    for row in [*report.rows, report.total]:
+        writer.writerow(
+            [
+                row.municipality or gettext("Summe"),
+                f"{row.month:%Y-%m}" if row.month else "",
+                row.days_held,
+                row.slots_offered,
+                row.seats_offered,
+                row.bookings,
+                row.seats_used,
+                _csv_percent(row.utilisation),
+                row.attended,
+                row.no_shows,
+                _csv_percent(row.no_show_rate),
+                row.cancellations,
+                row.walk_ins,
+                *[row.outcomes.get(code, 0) for code, _label in codes],
+                _csv_percent(row.job_start_share),
+            ]
+        )
+
+
+def _csv_percent(value) -> str:
+    return "" if value is None else formats.number_format(value * 100, 1)

@@ -15,6 +15,7 @@ re-implements a rule. Every public name is importable from here.
 from appointments.services.booking import book_slot, cancel_booking, move_booking
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
+    SERIES_RULE_FIELDS,
     GenerationResult,
     PlanningError,
     SeriesDates,
@@ -28,9 +29,11 @@ from appointments.services.planning import (
     day_change_problems,
     describe_clash,
     generate_days,
+    preview_series,
     publish_day,
     publish_days,
     series_dates,
+    series_problems,
     slot_times,
 )
 from appointments.services.privacy import (
@@ -69,6 +72,7 @@ from appointments.services.waitlist import (
 
 __all__ = [
     "MAX_SERIES_DAYS",
+    "SERIES_RULE_FIELDS",
     "AlreadyBooked",
     "BookingClosed",
     "BookingError",
@@ -108,10 +112,12 @@ __all__ = [
     "new_reference",
     "offer_freed_seat",
     "publish_day",
+    "preview_series",
     "publish_days",
     "queue_due_reminders",
     "record_outcome",
     "series_dates",
+    "series_problems",
     "slot_times",
     "undo_attendance",
 ]

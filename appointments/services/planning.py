@@ -125,6 +125,48 @@ def publish_day(*, day: OutreachDay) -> bool:
 MAX_SERIES_DAYS = 2 * 366
 
 
+SERIES_RULE_FIELDS = [
+    "recurrence",
+    "week_of_month",
+    "start_time",
+    "end_time",
+    "slot_minutes",
+    "starts_on",
+    "ends_on",
+]
+
+
+def series_problems(
+    *,
+    recurrence: str,
+    week_of_month: int | None,
+    start_time: time,
+    end_time: time,
+    slot_minutes: int | None,
+    starts_on: date | None,
+    ends_on: date | None,
+) -> dict[str, str]:
+    """What is wrong with a series rule, by field name (empty if nothing is)."""
+    problems = {}
+    if recurrence == Recurrence.MONTHLY and week_of_month is None:
+        problems["week_of_month"] = _(
+            "Bitte wählen Sie die Woche im Monat: 1. bis 4. oder letzter."
+        )
+    if end_time <= start_time:
+        problems["end_time"] = _("Das Ende muss nach dem Beginn liegen.")
+    elif slot_minutes and _minutes_between(start_time, end_time) < slot_minutes:
+        problems["slot_minutes"] = _("Ein Termin ist länger als die ganze Zeit am Tag.")
+    if starts_on and ends_on and ends_on < starts_on:
+        problems["ends_on"] = _("Das Ende des Zeitraums muss nach dem Anfang liegen.")
+    elif starts_on and ends_on and (ends_on - starts_on).days > MAX_SERIES_DAYS:
+        problems["ends_on"] = _("Bitte planen Sie höchstens zwei Jahre im Voraus.")
+    return problems
+
+
+def _minutes_between(start: time, end: time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
 class PlanningError(Exception):
     """A planning change would break a rule; the messages are for the administrator."""
 
@@ -252,6 +294,9 @@ def generate_days(*, series) -> GenerationResult:
     with transaction.atomic():
         # Two administrators generating the same series at once queue up here.
         series = OutreachSeries.objects.select_for_update().get(pk=series.pk)
+        problems = series_problems(**{name: getattr(series, name) for name in SERIES_RULE_FIELDS})
+        if problems:
+            raise PlanningError(list(problems.values()))
         planned = dates_of_series(series=series)
         result.skipped = planned.skipped
         taken = set(
@@ -430,3 +475,32 @@ def change_day(
         locked.day_coaches.update(starts_at=locked.starts_at, ends_at=locked.ends_at)
         assign_coaches(day=locked, coaches=coaches)
     return locked
+
+
+def preview_series(*, series) -> list[dict]:
+    """One row per date: its times and whether it is new, exists, or a coach clashes.
+    Three queries whatever the number of dates."""
+    planned = dates_of_series(series=series).dates
+    existing = set(
+        OutreachDay.objects.filter(site=series.site, date__in=planned).values_list(
+            "date", flat=True
+        )
+    )
+    busy = []
+    if planned:
+        busy = coach_clashes(
+            coaches=series.team.members.all(),
+            starts_at=local_datetime(planned[0], series.start_time),
+            ends_at=local_datetime(planned[-1], series.end_time),
+        )
+    rows = []
+    for on in planned:
+        starts_at = local_datetime(on, series.start_time)
+        ends_at = local_datetime(on, series.end_time)
+        clashes = [
+            describe_clash(row)
+            for row in busy
+            if row.starts_at < ends_at and row.ends_at > starts_at
+        ]
+        rows.append({"date": on, "exists": on in existing, "clashes": clashes})
+    return rows
