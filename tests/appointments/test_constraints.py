@@ -82,3 +82,20 @@ def test_one_confirmed_booking_per_email_and_day():
             slot=second, day=day, reference="TEST-0001", name="Maria", email="maria@example.org"
         )
     )
+
+
+def test_a_monthly_series_has_its_week_of_the_month():
+    """Without it the rule has no dates; generation used to fail with a TypeError."""
+    day = factories.day()
+    refused(
+        lambda: OutreachSeries.objects.create(
+            site=day.site,
+            team=factories.team(),
+            weekday=1,
+            week_of_month=None,
+            start_time=time(9),
+            end_time=time(12),
+            starts_on=day.date,
+            ends_on=day.date,
+        )
+    )

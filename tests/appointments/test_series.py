@@ -200,3 +200,40 @@ def test_a_day_on_the_night_of_the_change_has_its_full_slots():
         "11:00",
         "11:30",
     ]
+
+
+@pytest.mark.django_db
+def test_generation_refuses_a_series_planned_too_far_ahead():
+    """The series rules live in the domain, so generation applies them whatever called it
+    (the admin form, a command, a script), not only the admin form."""
+    from appointments.services import MAX_SERIES_DAYS, PlanningError
+
+    series = make_series(starts_on=date(2027, 1, 1), ends_on=date(2030, 1, 1))
+    assert (series.ends_on - series.starts_on).days > MAX_SERIES_DAYS
+    with pytest.raises(PlanningError, match="zwei Jahre"):
+        generate_days(series=series)
+    assert not OutreachDay.objects.exists()
+
+
+def test_the_series_rules_name_the_field_at_fault():
+    from appointments.services import series_problems
+
+    problems = series_problems(
+        recurrence=Recurrence.MONTHLY,
+        week_of_month=None,
+        start_time=time(12),
+        end_time=time(9),
+        slot_minutes=30,
+        starts_on=date(2027, 2, 1),
+        ends_on=date(2027, 1, 1),
+    )
+    assert set(problems) == {"week_of_month", "end_time", "ends_on"}
+    assert series_problems(
+        recurrence=Recurrence.WEEKLY,
+        week_of_month=None,
+        start_time=time(9),
+        end_time=time(9, 20),
+        slot_minutes=30,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 2, 1),
+    ) == {"slot_minutes": "Ein Termin ist länger als die ganze Zeit am Tag."}

@@ -116,3 +116,40 @@ def test_the_joined_page_needs_the_session_that_joined(client):
     from django.test import Client
 
     assert Client().get(f"/tag/{day.pk}/warteliste/eingetragen/").status_code == 404
+
+
+def running_day():
+    """A published day that began an hour ago and ends in two: no slot is bookable."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appointments.models import OutreachDay, Slot
+
+    day = factories.day(start=time(9), end=time(12))
+    shift = timezone.now() - timedelta(hours=1) - day.starts_at
+    OutreachDay.objects.filter(pk=day.pk).update(
+        starts_at=day.starts_at + shift, ends_at=day.ends_at + shift
+    )
+    for slot in day.slots.all():
+        Slot.objects.filter(pk=slot.pk).update(
+            starts_at=slot.starts_at + shift, ends_at=slot.ends_at + shift
+        )
+    day.refresh_from_db()
+    return day
+
+
+def test_a_running_day_offers_no_waiting_list_the_form_would_refuse(client):
+    """The page and the domain ask one rule (OutreachDay.takes_waitlist): during a running
+    day the page offered the waiting list, and the form then refused it."""
+    day = running_day()
+    page = client.get(f"/tag/{day.pk}/").content.decode()
+    assert "Auf die Warteliste" not in page
+    response = client.post(f"/tag/{day.pk}/warteliste/", waitlist_data())
+    assert response.status_code == 200
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_full_day_that_has_not_begun_takes_the_waiting_list(client):
+    day = full_day()
+    assert "Auf die Warteliste" in client.get(f"/tag/{day.pk}/").content.decode()

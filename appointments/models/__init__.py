@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaches.models import Coach, Specialism, Team
-from locations.models import Municipality, Site
+from locations.models import Site
 
 
 def local_datetime(day, at: time) -> datetime:
@@ -576,199 +576,18 @@ class BookingOutcome(models.Model):
         return self.get_code_display()
 
 
-class WaitlistStatus(models.TextChoices):
-    WAITING = "waiting", _("wartet")
-    OFFERED = "offered", _("Platz angeboten")
-    BOOKED = "booked", _("gebucht")
-    EXPIRED = "expired", _("Angebot abgelaufen")
-    WITHDRAWN = "withdrawn", _("zurückgezogen")
+# Models of their own capability, in modules of their own; imported here so that Django
+# registers them and `appointments.models` names every model of the app.
+from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
+from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
+from appointments.models.waitlist import WaitlistEntry, WaitlistStatus  # noqa: E402
 
-
-class WaitlistEntry(models.Model):
-    """A Warteliste entry for a full day (or any day in a municipality)."""
-
-    day = models.ForeignKey(
-        OutreachDay,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="waitlist",
-        verbose_name=_("Tag"),
-    )
-    municipality = models.ForeignKey(
-        Municipality,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="waitlist",
-        verbose_name=_("Gemeinde"),
-    )
-    name = models.CharField(_("Name"), max_length=120)
-    email = models.EmailField(_("E-Mail"))
-    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
-    earliest = models.TimeField(_("frühestens"), null=True, blank=True)
-    latest = models.TimeField(_("spätestens"), null=True, blank=True)
-    language = models.CharField(_("Sprache"), max_length=8, default="de")
-    consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    status = models.CharField(
-        _("Status"), max_length=10, choices=WaitlistStatus, default=WaitlistStatus.WAITING
-    )
-    offered_slot = models.ForeignKey(
-        Slot,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="offers",
-        verbose_name=_("angebotener Termin"),
-    )
-    offer_expires_at = models.DateTimeField(_("Angebot gilt bis"), null=True, blank=True)
-    created_at = models.DateTimeField(_("eingetragen am"), auto_now_add=True)
-    anonymised_at = models.DateTimeField(_("anonymisiert am"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Wartelisten-Eintrag")
-        verbose_name_plural = _("Warteliste")
-        ordering = ["created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(day__isnull=False) | Q(municipality__isnull=False),
-                name="waitlist_has_day_or_municipality",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_status_display()} – {self.day or self.municipality}"
-
-    def offer_is_open(self, *, slot_id: int | None, now: datetime) -> bool:
-        """Whether this entry holds a live offer of that slot."""
-        return (
-            self.status == WaitlistStatus.OFFERED
-            and slot_id is not None
-            and self.offered_slot_id == slot_id
-            and self.offer_expires_at is not None
-            and self.offer_expires_at > now
-        )
-
-
-class MailKind(models.TextChoices):
-    BOOKING_CONFIRMED = "booking_confirmed", _("Buchung bestätigt")
-    BOOKING_MOVED = "booking_moved", _("Termin verschoben")
-    BOOKING_CANCELLED = "booking_cancelled", _("Termin abgesagt")
-    REMINDER = "reminder", _("Erinnerung")
-    DAY_CANCELLED = "day_cancelled", _("Beratungstag abgesagt")
-    WAITLIST_OFFER = "waitlist_offer", _("Platz von der Warteliste")
-    PASSWORD_RESET = "password_reset", _("Passwort zurücksetzen")
-
-
-class MailStatus(models.TextChoices):
-    QUEUED = "queued", _("wartet auf Versand")
-    SENDING = "sending", _("wird gesendet")
-    SENT = "sent", _("gesendet")
-    RETRYING = "retrying", _("neuer Versuch geplant")
-    FAILED = "failed", _("fehlgeschlagen")
-    # Not sent because it no longer applied (reminder of a cancelled or moved booking,
-    # an offer already gone, an address erased); last_error says why.
-    SKIPPED = "skipped", _("nicht mehr nötig")
-
-
-class OutgoingMail(models.Model):
-    """An email to send, written in the same transaction as the change it reports.
-
-    The row is the durable record: a worker claims it, sends, and marks it sent. The
-    address and text are built at send time from the booking, so no personal data sits in
-    this table or in the broker.
-    """
-
-    kind = models.CharField(_("Art"), max_length=20, choices=MailKind)
-    # Makes queueing idempotent: the same notice for the same event is queued once.
-    key = models.CharField(max_length=120, unique=True)
-    booking = models.ForeignKey(
-        Booking,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="mails",
-        verbose_name=_("Termin"),
-    )
-    waitlist_entry = models.ForeignKey(
-        WaitlistEntry,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="mails",
-        verbose_name=_("Wartelisten-Eintrag"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Benutzerkonto"),
-    )
-    context = models.JSONField(default=dict, blank=True)
-    status = models.CharField(
-        _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    last_error = models.CharField(_("letzter Fehler"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
-    claimed_at = models.DateTimeField(_("übernommen am"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("ausgehende E-Mail")
-        verbose_name_plural = _("ausgehende E-Mails")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} ({self.get_status_display()})"
-
-
-class AuditAction(models.TextChoices):
-    VIEW_DAY = "view_day", _("Tagesplan angesehen")
-    VIEW_BOOKING = "view_booking", _("Termin angesehen")
-    PRINT_DAY = "print_day", _("Tagesplan gedruckt")
-    CHANGE_BOOKING = "change_booking", _("Termin geändert")
-    ADD_WALK_IN = "add_walk_in", _("Person ohne Termin erfasst")
-    EXPORT = "export", _("Daten exportiert")
-
-
-class AuditEntry(models.Model):
-    """Who looked at or changed client data, and when."""
-
-    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="audit_entries",
-        verbose_name=_("Benutzerkonto"),
-    )
-    action = models.CharField(_("Aktion"), max_length=20, choices=AuditAction)
-    day = models.ForeignKey(
-        OutreachDay,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Tag"),
-    )
-    booking = models.ForeignKey(
-        Booking,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Termin"),
-    )
-    detail = models.CharField(_("Details"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("Protokolleintrag")
-        verbose_name_plural = _("Zugriffsprotokoll")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+__all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "MailKind",
+    "MailStatus",
+    "OutgoingMail",
+    "WaitlistEntry",
+    "WaitlistStatus",
+]

@@ -1,0 +1,82 @@
+"""The outbox: every notice to a client or a staff member, written in the transaction
+that causes it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MailKind(models.TextChoices):
+    BOOKING_CONFIRMED = "booking_confirmed", _("Buchung bestätigt")
+    BOOKING_MOVED = "booking_moved", _("Termin verschoben")
+    BOOKING_CANCELLED = "booking_cancelled", _("Termin abgesagt")
+    REMINDER = "reminder", _("Erinnerung")
+    DAY_CANCELLED = "day_cancelled", _("Beratungstag abgesagt")
+    WAITLIST_OFFER = "waitlist_offer", _("Platz von der Warteliste")
+    PASSWORD_RESET = "password_reset", _("Passwort zurücksetzen")
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", _("wartet auf Versand")
+    SENDING = "sending", _("wird gesendet")
+    SENT = "sent", _("gesendet")
+    RETRYING = "retrying", _("neuer Versuch geplant")
+    FAILED = "failed", _("fehlgeschlagen")
+    # Not sent because it no longer applied (reminder of a cancelled or moved booking,
+    # an offer already gone, an address erased); last_error says why.
+    SKIPPED = "skipped", _("nicht mehr nötig")
+
+
+class OutgoingMail(models.Model):
+    """An email to send, written in the same transaction as the change it reports.
+
+    The row is the durable record: a worker claims it, sends, and marks it sent. The
+    address and text are built at send time from the booking, so no personal data sits in
+    this table or in the broker.
+    """
+
+    kind = models.CharField(_("Art"), max_length=20, choices=MailKind)
+    # Makes queueing idempotent: the same notice for the same event is queued once.
+    key = models.CharField(max_length=120, unique=True)
+    booking = models.ForeignKey(
+        "appointments.Booking",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Termin"),
+    )
+    waitlist_entry = models.ForeignKey(
+        "appointments.WaitlistEntry",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Wartelisten-Eintrag"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Benutzerkonto"),
+    )
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.CharField(_("letzter Fehler"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("übernommen am"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ausgehende E-Mail")
+        verbose_name_plural = _("ausgehende E-Mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
