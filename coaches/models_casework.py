@@ -169,6 +169,9 @@ class PersonVisit(models.Model):
         verbose_name = _("Besuch")
         verbose_name_plural = _("Besuche")
 
+    def __str__(self):
+        return f"{self.person_id}: {self.booking_id}"
+
 
 class ContactKind(models.TextChoices):
     CALL = "call", _("Anruf")
@@ -195,3 +198,6 @@ class ContactEntry(models.Model):
         verbose_name = _("Kontakt")
         verbose_name_plural = _("Kontakte")
         ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"{self.on:%d.%m.%Y} {self.get_kind_display()}"

@@ -169,3 +169,6 @@ class ReferralStep(models.Model):
         verbose_name = _("Schritt")
         verbose_name_plural = _("Schritte")
         ordering = ["on", "pk"]
+
+    def __str__(self):
+        return f"{self.on:%d.%m.%Y} {self.get_status_display()}"
