@@ -39,6 +39,10 @@ class PersonRow:
         return self.into_work_within / self.persons if self.persons else None
 
     @property
+    def share_display(self) -> str:
+        return _percent(self.share_within)
+
+    @property
     def median_days(self) -> float | None:
         return median(self.days_to_job) if self.days_to_job else None
 
