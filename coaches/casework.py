@@ -261,3 +261,13 @@ def end_accompaniment(
             )
     person.refresh_from_db(fields=["status", "ended_at", "end_reason"])
     return ended == 1
+
+
+def booking_panel(*, booking: Booking, user: AbstractBaseUser) -> dict:
+    """What the booking page offers about accompaniment: the linked person (if this user
+    may see them), or persons of the user's teams with the same contact data."""
+    visit = PersonVisit.objects.filter(booking=booking).select_related("person").first()
+    if visit:
+        visible = persons_visible_to(user).filter(pk=visit.person_id).exists()
+        return {"person": visit.person if visible else None, "linked": True}
+    return {"matches": list(matching_persons(booking=booking, user=user))}

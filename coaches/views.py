@@ -32,6 +32,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
 )
+from coaches import casework
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach
 
@@ -168,18 +169,12 @@ def _outcome_form(booking: Booking, data=None) -> OutcomeForm:
     return OutcomeForm(data, booking=booking, initial=initial)
 
 
-def booking_panel(*, booking: Booking, user) -> dict:
-    from coaches.views_casework import booking_panel as panel
-
-    return panel(booking=booking, user=user)
-
-
 def _render_booking(request, booking: Booking, form: OutcomeForm, status: int = 200):
     services.log_access(user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[booking])
     context = {
         "booking": booking,
         "form": form,
-        "accompaniment": booking_panel(booking=booking, user=request.user),
+        "accompaniment": casework.booking_panel(booking=booking, user=request.user),
         "today": timezone.localdate(),
         "back": _day_url(booking.day.date, f"b{booking.pk}"),
     }

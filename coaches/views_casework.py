@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments.models import AuditAction, Booking
+from appointments.models import AuditAction
 from coaches import casework, employers, matching
 from coaches.forms_casework import (
     ConsentForm,
@@ -318,13 +318,3 @@ def change_referral(request, referral_id: int):
             messages.success(request, _("Der neue Stand ist gespeichert."))
             return redirect("coaches:referral", referral.pk)
     return _render_referral(request, referral, form, status=400)
-
-
-def booking_panel(*, booking: Booking, user) -> dict:
-    """What the booking page offers about accompaniment: the linked person, or persons
-    of the coach's teams with the same contact data, to confirm a link."""
-    visit = PersonVisit.objects.filter(booking=booking).select_related("person").first()
-    if visit:
-        visible = casework.persons_visible_to(user).filter(pk=visit.person_id).exists()
-        return {"person": visit.person if visible else None, "linked": True}
-    return {"matches": list(casework.matching_persons(booking=booking, user=user))}
