@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Booking, BookingStatus
+from appointments.services import book_slot
 from coaches import casework
 from coaches.models import Employer, Opening
 from tests import factories
@@ -28,7 +29,11 @@ class Case:
 
 
 def attended(slot, **fields) -> Booking:
-    booking, _ = factories.booking(slot, **fields)
+    """An attended booking, booked three days before the slot as the client did then."""
+    then = slot.starts_at - timedelta(days=3)
+    booking = book_slot(
+        slot_id=slot.pk, client=factories.client_details(**fields), now=then
+    ).booking
     Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.ATTENDED)
     booking.refresh_from_db()
     return booking
