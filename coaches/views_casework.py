@@ -84,9 +84,9 @@ def person_list(request):
 @require_http_methods(["GET", "POST"])
 def start_accompaniment(request, booking_id: int):
     booking = _get_booking(request, booking_id)
-    coach = _coach(request.user)
+    coach = _coach(request.user) if request.method == "POST" else None
     district = booking.day.site.municipality.district
-    form = ConsentForm(request.POST or None, district=district)
+    form = ConsentForm(request.POST if request.method == "POST" else None, district=district)
     if request.method == "POST" and form.is_valid():
         try:
             person = casework.start_accompaniment(
@@ -171,7 +171,9 @@ def edit_constraints(request, person_id: int):
     }
     initial["reachable"] = list(person.reachable.all())
     form = WorkConstraintsForm(
-        request.POST or None, initial=initial, district=person.municipality.district
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        district=person.municipality.district,
     )
     if request.method == "POST" and form.is_valid():
         _coach(request.user)
