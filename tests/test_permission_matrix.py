@@ -127,6 +127,7 @@ ADMIN_MODELS = {
     "coaches_specialism",
     "coaches_coach",
     "coaches_team",
+    "coaches_employer",
     "appointments_outreachseries",
     "appointments_outreachday",
     "appointments_booking",
