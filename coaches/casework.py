@@ -57,6 +57,13 @@ def audit_person(*, user: AbstractBaseUser, person: Person, action: str, detail:
     )
 
 
+def audit_persons(*, user: AbstractBaseUser, persons, action: str) -> None:
+    """Write one audit entry per person, in one query."""
+    AuditEntry.objects.bulk_create(
+        [AuditEntry(user=user, action=action, detail=f"person {p.pk}") for p in persons]
+    )
+
+
 def teams_serving(*, municipality: Municipality):
     """The teams that hold a day or a series at a site of the municipality."""
     return Team.objects.filter(
@@ -241,7 +248,7 @@ def log_contact(
 def end_accompaniment(
     *,
     person: Person,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
     withdrawn: bool = False,
     reason: str = "",
     now: datetime | None = None,
@@ -255,7 +262,8 @@ def end_accompaniment(
         ended = Person.objects.filter(pk=person.pk, status=PersonStatus.ACTIVE).update(
             status=status, ended_at=now, end_reason=reason[:200]
         )
-        if ended:
+        # A withdrawal through the client's own link has no staff user to log.
+        if ended and user is not None:
             audit_person(
                 user=user, person=person, action=AuditAction.CHANGE_PERSON, detail=str(status)
             )
@@ -271,3 +279,18 @@ def booking_panel(*, booking: Booking, user: AbstractBaseUser) -> dict:
         visible = persons_visible_to(user).filter(pk=visit.person_id).exists()
         return {"person": visit.person if visible else None, "linked": True}
     return {"matches": list(matching_persons(booking=booking, user=user))}
+
+
+def withdraw_consent_by_link(*, booking: Booking, now: datetime | None = None) -> bool:
+    """The person withdraws consent through the manage link of a booking linked to them:
+    the accompaniment ends at once. Returns False if there was none active."""
+    visit = PersonVisit.objects.filter(booking=booking).select_related("person").first()
+    if visit is None or not visit.person.is_active:
+        return False
+    return end_accompaniment(
+        person=visit.person,
+        user=None,
+        withdrawn=True,
+        reason="withdrawn through the booking link",
+        now=now,
+    )

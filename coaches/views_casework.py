@@ -74,8 +74,7 @@ def person_list(request):
         .select_related("municipality")
         .order_by("status", "name")
     )
-    for person in persons:
-        casework.audit_person(user=request.user, person=person, action=AuditAction.VIEW_PERSON)
+    casework.audit_persons(user=request.user, persons=persons, action=AuditAction.VIEW_PERSON)
     return render(request, "coaches/person_list.html", {"persons": persons})
 
 

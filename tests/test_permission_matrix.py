@@ -90,6 +90,7 @@ EXPECTED_GET = {
     "coaches:opening_status": ("employer_opening", STAFF_ACTION_GET),
     "coaches:person_figures": (None, STAFF_ONLY),
     "coaches:person_figures_csv": (None, STAFF_ONLY),
+    "appointments:withdraw_consent": ("token", everyone(405)),
 }
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
@@ -115,6 +116,7 @@ EXPECTED_POST = {
     "coaches:change_referral": status_row(400, 403, 302, 302, 403),
     "coaches:opening_status": status_row(302, 403, 302, 302, 302),
     "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403),
+    "appointments:withdraw_consent": everyone(302),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the

@@ -121,3 +121,16 @@ def test_only_the_team_and_administrators_see_the_person(case, person):
     assert list(casework.persons_visible_to(case.bob.user)) == []
     assert list(casework.persons_visible_to(admin)) == [person]
     assert list(casework.persons_visible_to(staff_only)) == []
+
+
+def test_the_person_withdraws_through_the_manage_link(case, person, client):
+    from appointments.models import BookingToken
+
+    token = BookingToken.objects.issue(booking=case.booking)
+    page = client.get(f"/termin/{token}/").content.decode()
+    assert "Einwilligung widerrufen" in page
+    response = client.post(f"/termin/{token}/begleitung-widerrufen/")
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.status == PersonStatus.WITHDRAWN and person.ended_at is not None
+    assert "Einwilligung widerrufen" not in client.get(f"/termin/{token}/").content.decode()
