@@ -176,9 +176,10 @@ def _grow(case, person, n, first=0):
         )
 
 
-@pytest.mark.parametrize("name", ["coaches:person", "coaches:person_matches"])
+# Session, user and coach, the access check, the page's loads and the audit entry.
+@pytest.mark.parametrize("name, budget", [("coaches:person", 13), ("coaches:person_matches", 10)])
 def test_the_person_page_and_matches_run_a_fixed_number_of_queries(
-    case, person, name, django_assert_num_queries
+    case, person, name, budget, django_assert_num_queries
 ):
     client = login(case.anna)
     url = reverse(name, args=[person.pk])
@@ -189,6 +190,7 @@ def test_the_person_page_and_matches_run_a_fixed_number_of_queries(
 
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
+    assert len(one) == budget
     _grow(case, person, 99, first=1)
     assert Booking.objects.filter(person_visit__person=person).count() == 101
     with django_assert_num_queries(len(one)):
