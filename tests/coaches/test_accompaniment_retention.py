@@ -57,9 +57,13 @@ def all_figures(day):
 
 def test_a_booking_not_accompanied_is_erased_as_today(case, past):
     day, maria, jan = past
+    before = all_figures(day)
     erase_expired_personal_data()
     jan.refresh_from_db()
+    maria.refresh_from_db()
     assert jan.name == "" and jan.anonymised_at is not None
+    assert maria.name == "" and maria.anonymised_at is not None
+    assert all_figures(day) == before
 
 
 def test_an_accompanied_persons_data_is_kept_while_active(case, past):
