@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views
+from appointments import views, views_consent
 
 app_name = "appointments"
 
@@ -16,5 +16,10 @@ urlpatterns = [
     path("termin/<str:token>/verschieben/", views.move, name="move"),
     path("termin/<str:token>/meine-daten.json", views.export_data, name="export"),
     path("termin/<str:token>/daten-loeschen/", views.erase, name="erase"),
+    path(
+        "termin/<str:token>/begleitung-widerrufen/",
+        views_consent.withdraw_consent,
+        name="withdraw_consent",
+    ),
     path("warteliste/angebot/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

@@ -185,7 +185,8 @@ def _booking_for_token(token: str) -> Booking:
         raise Http404
     booking = (
         Booking.objects.by_token(token)
-        .select_related("slot__day__site__municipality")
+        # The accompanied person too: the page offers withdrawing consent.
+        .select_related("slot__day__site__municipality", "person_visit__person")
         .prefetch_related("topics")
         .filter(anonymised_at=None)
         .first()

@@ -41,3 +41,7 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description=Team._meta.get_field("members").verbose_name)
     def member_list(self, team):
         return ", ".join(c.name for c in team.members.all())
+
+
+# Employers and openings, a capability of their own.
+from coaches import admin_employers  # noqa: E402, F401

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox
 from appointments.models import MailKind, OutcomeCode, Slot
-from appointments.services import ClientDetails
+from appointments.services import ClientDetails, follow_up_too_late_message, latest_follow_up
 from coaches.models import Specialism
 
 # The schedule covers these years; anything outside is a typo or a tampered URL, and
@@ -173,11 +173,17 @@ class OutcomeForm(forms.Form):
         self.latest = max(booking.day.date, timezone.localdate()) + timedelta(
             days=FOLLOW_UP_MAX_DAYS
         )
+        # Never after the day the booking's data is erased, unless it is accompanied.
+        self.erasure_limit = latest_follow_up(booking=booking)
+        if self.erasure_limit:
+            self.latest = max(self.earliest, min(self.latest, self.erasure_limit))
         widget = self.fields["follow_up_on"].widget
         widget.attrs.update(min=self.earliest.isoformat(), max=self.latest.isoformat())
 
     def clean_follow_up_on(self):
         value = self.cleaned_data["follow_up_on"]
+        if value and self.erasure_limit and value > self.erasure_limit:
+            raise forms.ValidationError(follow_up_too_late_message(self.erasure_limit))
         if value and not self.earliest <= value <= self.latest:
             raise forms.ValidationError(
                 _("Bitte wählen Sie ein Datum zwischen %(first)s und %(last)s.")

@@ -71,3 +71,34 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Casework and employers are capabilities of their own, in modules of their own; imported
+# here so that Django registers them and `coaches.models` names every model of the app.
+from coaches.models_casework import (  # noqa: E402
+    ContactEntry,
+    Person,
+    PersonStatus,
+    PersonVisit,
+)
+from coaches.models_employers import (  # noqa: E402
+    Employer,
+    Opening,
+    OpeningStatus,
+    Referral,
+    ReferralStatus,
+    ReferralStep,
+)
+
+__all__ = [
+    "ContactEntry",
+    "Employer",
+    "Opening",
+    "OpeningStatus",
+    "Person",
+    "PersonStatus",
+    "PersonVisit",
+    "Referral",
+    "ReferralStatus",
+    "ReferralStep",
+]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from coaches import views
+from coaches import views, views_casework, views_employers
 from coaches.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "coaches"
@@ -72,4 +72,48 @@ urlpatterns = [
         views.complete_follow_up,
         name="complete_follow_up",
     ),
+    path(
+        "termine/<int:booking_id>/begleitung/",
+        views_casework.start_accompaniment,
+        name="start_accompaniment",
+    ),
+    path("personen/", views_casework.person_list, name="persons"),
+    path("personen/<int:person_id>/", views_casework.person_detail, name="person"),
+    path(
+        "personen/<int:person_id>/bedingungen/",
+        views_casework.edit_constraints,
+        name="person_constraints",
+    ),
+    path("personen/<int:person_id>/kontakt/", views_casework.add_contact, name="add_contact"),
+    path(
+        "personen/<int:person_id>/beenden/",
+        views_casework.end_accompaniment,
+        name="end_accompaniment",
+    ),
+    path(
+        "personen/<int:person_id>/verknuepfen/<int:booking_id>/",
+        views_casework.link_visit,
+        name="link_visit",
+    ),
+    path(
+        "personen/<int:person_id>/passende-stellen/",
+        views_casework.person_matches,
+        name="person_matches",
+    ),
+    path("personen/<int:person_id>/vorschlagen/", views_casework.refer, name="refer"),
+    path("vorschlaege/<int:referral_id>/", views_casework.referral_detail, name="referral"),
+    path(
+        "vorschlaege/<int:referral_id>/stand/",
+        views_casework.change_referral,
+        name="change_referral",
+    ),
+    path("arbeitgeber/", views_employers.employer_list, name="employers"),
+    path("arbeitgeber/<int:employer_id>/", views_employers.employer_detail, name="employer"),
+    path(
+        "arbeitgeber/<int:employer_id>/stellen/<int:opening_id>/",
+        views_employers.opening_status,
+        name="opening_status",
+    ),
+    path("zahlen/", views_employers.person_figures, name="person_figures"),
+    path("zahlen.csv", views_employers.person_figures_csv, name="person_figures_csv"),
 ]

@@ -32,6 +32,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
 )
+from coaches import casework
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach
 
@@ -173,6 +174,7 @@ def _render_booking(request, booking: Booking, form: OutcomeForm, status: int = 
     context = {
         "booking": booking,
         "form": form,
+        "accompaniment": casework.booking_panel(booking=booking, user=request.user),
         "today": timezone.localdate(),
         "back": _day_url(booking.day.date, f"b{booking.pk}"),
     }

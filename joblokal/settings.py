@@ -350,6 +350,10 @@ BOOKING_CLOSES_HOURS = envint("BOOKING_CLOSES_HOURS", 2, minimum=0)
 REMINDER_LEAD_HOURS = envintlist("REMINDER_LEAD_HOURS", [24], minimum=1)
 WAITLIST_OFFER_HOURS = envint("WAITLIST_OFFER_HOURS", 24, minimum=1)
 RETENTION_DAYS = envint("RETENTION_DAYS", 90, minimum=1)
+# An accompaniment without any contact for this long ends; erasure follows RETENTION_DAYS later.
+ACCOMPANIMENT_LAPSE_DAYS = envint("ACCOMPANIMENT_LAPSE_DAYS", 365, minimum=1)
+# "Into work within N weeks of the first visit" in the figures per person.
+JOB_START_WEEKS = envint("JOB_START_WEEKS", 8, minimum=1)
 
 LOGGING = {
     "version": 1,

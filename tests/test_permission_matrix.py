@@ -71,6 +71,26 @@ EXPECTED_GET = {
     "accessibility": (None, everyone(200)),
     "imprint": (None, everyone(200)),
     "set_language": (None, everyone(302)),
+    # Accompaniment: the coaches of the person's team and administrators; Bob's team
+    # does not accompany the person, so he is refused on the person, the employer's
+    # notes and the referrals.
+    "coaches:start_accompaniment": ("booking_id", STAFF_PAGE),
+    "coaches:persons": (None, STAFF_ONLY),
+    "coaches:person": ("person_id", STAFF_PAGE),
+    "coaches:person_constraints": ("person_id", STAFF_PAGE),
+    "coaches:person_matches": ("person_id", STAFF_PAGE),
+    "coaches:add_contact": ("person_id", STAFF_ACTION_GET),
+    "coaches:end_accompaniment": ("person_id", STAFF_ACTION_GET),
+    "coaches:link_visit": ("person_booking", STAFF_ACTION_GET),
+    "coaches:refer": ("person_id", STAFF_ACTION_GET),
+    "coaches:referral": ("referral_id", STAFF_PAGE),
+    "coaches:change_referral": ("referral_id", STAFF_ACTION_GET),
+    "coaches:employers": (None, STAFF_ONLY),
+    "coaches:employer": ("employer_id", STAFF_PAGE),
+    "coaches:opening_status": ("employer_opening", STAFF_ACTION_GET),
+    "coaches:person_figures": (None, STAFF_ONLY),
+    "coaches:person_figures_csv": (None, STAFF_ONLY),
+    "appointments:withdraw_consent": ("token", everyone(405)),
 }
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
@@ -86,6 +106,17 @@ EXPECTED_POST = {
     "appointments:cancel": everyone(302),
     "appointments:move": everyone(302),
     "appointments:erase": everyone(302),
+    # Casework changes need a coach of the person's team; an administrator without a
+    # coach profile may read, not write. Invalid forms answer 400.
+    "coaches:start_accompaniment": status_row(400, 403, 302, 302, 403),
+    "coaches:person_constraints": status_row(400, 403, 302, 302, 400),
+    "coaches:add_contact": status_row(400, 403, 302, 302, 403),
+    "coaches:link_visit": status_row(302, 403, 302, 302, 403),
+    "coaches:refer": status_row(302, 403, 302, 302, 403),
+    "coaches:change_referral": status_row(400, 403, 302, 302, 403),
+    "coaches:opening_status": status_row(302, 403, 302, 302, 302),
+    "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403),
+    "appointments:withdraw_consent": everyone(302),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -98,6 +129,7 @@ ADMIN_MODELS = {
     "coaches_specialism",
     "coaches_coach",
     "coaches_team",
+    "coaches_employer",
     "appointments_outreachseries",
     "appointments_outreachday",
     "appointments_booking",
@@ -185,6 +217,44 @@ def objects(world):
         "reset": {"uidb64": "MQ", "token": "set-password"},
         "day_id": {"day_id": world.day.pk},
         "booking_id": {"booking_id": world.booking.pk},
+        **casework_objects(world),
+    }
+
+
+def casework_objects(world) -> dict:
+    """Alice's team serves Wathlingen and accompanies Maria; Bob's team is another."""
+    from datetime import time
+
+    from coaches import casework, employers
+    from coaches.models import Employer, Opening
+
+    team = factories.team(world.alice, name="Team Wathlingen")
+    factories.team(world.bob, name="Team Bergen")
+    world.day.team = team
+    world.day.save(update_fields=["team"])
+    person = casework.start_accompaniment(
+        booking=world.booking,
+        coach=world.alice,
+        consent=True,
+        constraints=casework.WorkConstraints(),
+    )
+    employer = Employer.objects.create(
+        team=team, municipality=world.day.site.municipality, name="Pflegeheim", sector="Pflege"
+    )
+    opening = Opening.objects.create(
+        employer=employer,
+        title="Wäscherei",
+        hours_per_week=25,
+        earliest_start=time(8),
+        latest_start=time(10),
+    )
+    referral = employers.refer_person(person=person, opening=opening, coach=world.alice)
+    return {
+        "person_id": {"person_id": person.pk},
+        "person_booking": {"person_id": person.pk, "booking_id": world.booking.pk},
+        "referral_id": {"referral_id": referral.pk},
+        "employer_id": {"employer_id": employer.pk},
+        "employer_opening": {"employer_id": employer.pk, "opening_id": opening.pk},
     }
 
 

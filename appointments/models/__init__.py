@@ -553,6 +553,8 @@ class OutcomeCode(models.TextChoices):
     CHILDCARE = "childcare", _("Kinderbetreuung geklärt")
     HEALTH = "health", _("Hilfe zur Gesundheit")
     JOB_START = "job_start", _("Arbeitsaufnahme")
+    INTERVIEW = "interview", _("Vorstellungsgespräch vereinbart")
+    INTERNSHIP = "internship", _("Praktikum")
     OTHER = "other", _("Sonstiges")
 
 

@@ -22,6 +22,7 @@ from appointments.services.seats import (
     release_seat,
 )
 from appointments.services.waitlist import offer_freed_seat
+from coaches import retention
 
 ERASED_BOOKING_FIELDS = {
     "name": "",
@@ -59,16 +60,22 @@ def _anonymise_bookings(bookings, now: datetime) -> int:
 def erase_expired_personal_data(*, now: datetime | None = None) -> dict[str, int]:
     """Erase contact data, notes and needs of every booking and waiting-list entry whose
     day ended RETENTION_DAYS ago. What the statistics count (status, channel, topics,
-    outcome codes, times) stays, so the figures are the same before and after."""
+    outcome codes, times) stays, so the figures are the same before and after.
+
+    Bookings of an accompanied person are kept while the accompaniment lasts, and go
+    RETENTION_DAYS after it ended, together with the person's own data."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     with transaction.atomic():
-        bookings = _anonymise_bookings(Booking.objects.filter(day__ends_at__lt=cutoff), now)
+        retention.end_lapsed_accompaniments(now=now)
+        persons = retention.anonymise_ended_persons(cutoff=cutoff, now=now)
+        expired = Booking.objects.filter(day__ends_at__lt=cutoff)
+        bookings = _anonymise_bookings(expired.exclude(pk__in=retention.kept_booking_ids()), now)
         entries = WaitlistEntry.objects.filter(anonymised_at=None).filter(
             Q(day__ends_at__lt=cutoff) | Q(day=None, created_at__lt=cutoff)
         )
         entries = entries.update(**ERASED_WAITLIST_FIELDS, anonymised_at=now, offered_slot=None)
-    return {"bookings": bookings, "waitlist_entries": entries}
+    return {"bookings": bookings, "waitlist_entries": entries, "persons": persons}
 
 
 def export_booking_data(*, booking: Booking) -> dict:

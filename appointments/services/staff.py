@@ -3,7 +3,7 @@
 Every change and every look at client data leaves an AuditEntry (invariant 3).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from appointments.models import (
     OutcomeCode,
     Slot,
 )
+from appointments.services.privacy import erasure_due
 from appointments.services.seats import (
     BookingError,
     ClientDetails,
@@ -28,6 +29,7 @@ from appointments.services.seats import (
     create_booking_row,
     lock_day,
 )
+from coaches.models_casework import Person, PersonStatus
 
 
 class StaffActionRefused(BookingError):
@@ -150,6 +152,24 @@ def _record_walk_in(slot, client, user, submission_key, now) -> Booking:
     return booking
 
 
+def latest_follow_up(*, booking: Booking) -> date | None:
+    """The last date a follow-up of the booking may have (invariant 9): the day before its
+    data is erased, or None while it belongs to an active accompaniment, which keeps it."""
+    accompanied = Person.objects.filter(
+        visits__booking=booking, status=PersonStatus.ACTIVE, anonymised_at=None
+    ).exists()
+    if accompanied:
+        return None
+    return timezone.localdate(erasure_due(day=booking.day)) - timedelta(days=1)
+
+
+def follow_up_too_late_message(last: date) -> str:
+    return _(
+        "An diesem Tag sind die Daten schon gelöscht. Nachfassen geht bis %(last)s. "
+        "Soll der Kontakt länger bleiben, nehmen Sie die Einwilligung zur Begleitung auf."
+    ) % {"last": f"{last:%d.%m.%Y}"}
+
+
 def record_outcome(
     *,
     booking: Booking,
@@ -166,6 +186,9 @@ def record_outcome(
         raise StaffActionRefused(_("Bitte wählen Sie mindestens ein Ergebnis."))
     if not set(codes) <= set(OutcomeCode.values):
         raise StaffActionRefused(_("Bitte wählen Sie nur Ergebnisse aus der Liste."))
+    last = latest_follow_up(booking=booking) if follow_up_on else None
+    if last and follow_up_on > last:
+        raise StaffActionRefused(follow_up_too_late_message(last))
     with transaction.atomic():
         # Locked so two coaches saving at once do not mix their codes.
         current = Booking.objects.select_for_update().get(pk=booking.pk)
