@@ -219,8 +219,27 @@ class OutreachDay(models.Model):
         return self.is_published and self.is_past
 
     def takes_waitlist(self, now: datetime) -> bool:
-        """Whether clients may still join this day's waiting list: published and not begun."""
-        return self.status == DayStatus.PUBLISHED and self.starts_at > now
+        """Whether clients may join this day's waiting list: published, not begun, and
+        open for booking. Before booking opens nothing is full, and offers only follow a
+        cancellation, so an entry made then would never be served."""
+        return (
+            self.status == DayStatus.PUBLISHED
+            and self.starts_at > now
+            and not self.opens_later(now)
+        )
+
+    @property
+    def booking_opens_at(self) -> datetime:
+        """When the day's first slot comes inside the booking window."""
+        return self.starts_at - timedelta(days=settings.BOOKING_OPENS_DAYS)
+
+    def opens_later(self, now: datetime) -> bool:
+        """Whether booking for this day has not opened yet."""
+        return now < self.booking_opens_at
+
+    @property
+    def opens_later_now(self) -> bool:
+        return self.opens_later(timezone.now())
 
     @property
     def specialisms_present(self) -> list:

@@ -95,6 +95,7 @@ def day(request, pk):
         "times": times,
         "filtered": times.is_bound and times.is_valid(),
         "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
+        "opens_later": day.is_published and day.opens_later(now),
     }
     return render(request, "appointments/day.html", context)
 
@@ -354,7 +355,12 @@ def waitlist(request, pk):
             response = _join_waitlist(request, day, form, now)
             if response:
                 return response
-    context = {"day": day, "form": form, "open_day": day.takes_waitlist(now)}
+    context = {
+        "day": day,
+        "form": form,
+        "open_day": day.takes_waitlist(now),
+        "opens_later": day.is_published and day.opens_later(now),
+    }
     return render(request, "appointments/waitlist.html", context)
 
 
