@@ -56,7 +56,9 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         to=recipient.email,
         language=language,
         context=context,
-        ics=booking_ics(booking, method=ICS_KINDS[mail.kind])
+        ics=booking_ics(
+            booking, method=ICS_KINDS[mail.kind], manage_url=context.get("manage_url", "")
+        )
         if booking and mail.kind in ICS_KINDS
         else None,
         message_id=message_id(mail),

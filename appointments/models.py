@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +123,29 @@ class OutreachDayQuerySet(models.QuerySet):
         )
         return self.annotate(
             free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
+        )
+
+    def move_targets(self, *, municipality, now):
+        """Published days with a free slot in the booking window, in the municipality's
+        Landkreis: the municipality's own days first, then by time."""
+        own = Case(
+            When(site__municipality_id=municipality.pk, then=Value(0)),
+            default=Value(1),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.published()
+            .filter(
+                site__municipality__district=municipality.district,
+                ends_at__gt=now,
+                # No slot of a later day is bookable yet; this keeps the scan short.
+                starts_at__lte=now + timedelta(days=settings.BOOKING_OPENS_DAYS),
+            )
+            .with_free_slots(now)
+            .filter(free_slots__gt=0)
+            .select_related("site__municipality")
+            .annotate(own=own)
+            .order_by("own", "starts_at", "pk")
         )
 
     def for_clients_page(self):
