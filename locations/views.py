@@ -69,7 +69,7 @@ def _similar_places(municipalities, query: str):
     for pk, name, villages in municipalities.values_list("pk", "name", "member_villages"):
         for place in [name, *split_list(villages)]:
             names.setdefault(fold(place), set()).add(pk)
-    close = difflib.get_close_matches(fold(query), names, n=SIMILAR_PLACES, cutoff=0.6)
+    close = difflib.get_close_matches(fold(query), names, n=SIMILAR_PLACES, cutoff=0.75)
     if not close:
         return municipalities
     return municipalities.filter(pk__in={pk for name in close for pk in names[name]})
