@@ -135,8 +135,7 @@ class BookingForm(BotGuardMixin):
         max_length=254,
         error_messages={"invalid": EMAIL_INVALID},
         help_text=_(
-            "Für die Bestätigung und die Erinnerung. "
-            "Ohne E-Mail bekommen Sie keine Bestätigung und keine Erinnerung."
+            "Wir schicken Ihnen den Termin und eine Erinnerung. Ohne E-Mail geht das nicht."
         ),
     )
     phone = PhoneField(
@@ -195,7 +194,7 @@ class BookingForm(BotGuardMixin):
             "consent",
             self.honeypot_div(),
             "submission_key",
-            Submit("book", _("Termin verbindlich buchen")),
+            Submit("book", _("Termin buchen")),
         )
 
     def clean(self):

@@ -5,9 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MunicipalitySearchForm(forms.Form):
     """Find one's municipality among many: by name, or by Landkreis."""
 
-    q = forms.CharField(
-        label=_("Gemeinde, Ortsteil oder Postleitzahl"), required=False, max_length=80
-    )
+    q = forms.CharField(label=_("Ihr Ort oder Ihre Postleitzahl"), required=False, max_length=80)
     landkreis = forms.ChoiceField(label=_("Landkreis"), required=False)
 
     def __init__(self, *args, districts=(), **kwargs):
