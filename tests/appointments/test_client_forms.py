@@ -112,3 +112,17 @@ def test_needs_are_repeated_on_the_manage_page_with_a_warning_for_steps(client):
     _booking, token = factories.booking(day.slots.first(), need_step_free=True)
     manage = client.get(f"/termin/{token}/").content.decode()
     assert "Das haben Sie uns gesagt" in manage and "Zugang ohne Stufen" in manage
+
+
+def test_the_day_page_gives_bus_stop_and_a_plain_map_link(client):
+    site = factories.site(
+        bus_stop="Rathaus", bus_lines="Bus 12", latitude="52.5372", longitude="10.1489"
+    )
+    day = factories.day(site)
+    body = client.get(f"/tag/{day.pk}/").content.decode()
+    assert "Haltestelle: Rathaus (Bus 12)" in body
+    assert (
+        'href="https://www.openstreetmap.org/?mlat=52.537200&amp;mlon=10.148900#map=17/52.537200/10.148900"'
+        in body
+    )
+    assert "<iframe" not in body
