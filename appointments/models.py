@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,29 +125,6 @@ class OutreachDayQuerySet(models.QuerySet):
             free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
         )
 
-    def move_targets(self, *, municipality, now):
-        """Published days with a free slot in the booking window, in the municipality's
-        Landkreis: the municipality's own days first, then by time."""
-        own = Case(
-            When(site__municipality_id=municipality.pk, then=Value(0)),
-            default=Value(1),
-            output_field=models.IntegerField(),
-        )
-        return (
-            self.published()
-            .filter(
-                site__municipality__district=municipality.district,
-                ends_at__gt=now,
-                # No slot of a later day is bookable yet; this keeps the scan short.
-                starts_at__lte=now + timedelta(days=settings.BOOKING_OPENS_DAYS),
-            )
-            .with_free_slots(now)
-            .filter(free_slots__gt=0)
-            .select_related("site__municipality")
-            .annotate(own=own)
-            .order_by("own", "starts_at", "pk")
-        )
-
     def for_clients_page(self):
         """Days a client may see (not drafts) with venue and coaches' specialisms."""
         coaches = Coach.objects.prefetch_related("specialisms")
@@ -242,27 +219,14 @@ class OutreachDay(models.Model):
         return self.is_published and self.is_past
 
     def takes_waitlist(self, now: datetime) -> bool:
-        """Whether clients may join this day's waiting list: published, not begun, and
-        open for booking. Before booking opens nothing is full, and offers only follow a
-        cancellation, so an entry made then would never be served."""
-        return (
-            self.status == DayStatus.PUBLISHED
-            and self.starts_at > now
-            and not self.opens_later(now)
-        )
+        """Whether clients may join this day's waiting list: published, open for booking
+        (before that nothing is full and no offer would come), and not begun."""
+        return self.status == DayStatus.PUBLISHED and self.booking_opens_at <= now < self.starts_at
 
     @property
     def booking_opens_at(self) -> datetime:
         """When the day's first slot comes inside the booking window."""
         return self.starts_at - timedelta(days=settings.BOOKING_OPENS_DAYS)
-
-    def opens_later(self, now: datetime) -> bool:
-        """Whether booking for this day has not opened yet."""
-        return now < self.booking_opens_at
-
-    @property
-    def opens_later_now(self) -> bool:
-        return self.opens_later(timezone.now())
 
     @property
     def specialisms_present(self) -> list:

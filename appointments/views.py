@@ -98,7 +98,7 @@ def day(request, pk):
         "times": times,
         "filtered": times.is_bound and times.is_valid(),
         "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
-        "opens_later": day.is_published and day.opens_later(now),
+        "opens_later": day.is_published and now < day.booking_opens_at,
     }
     return render(request, "appointments/day.html", context)
 
@@ -216,9 +216,7 @@ def _render_manage(request, booking, token, *, alternatives=None, status=200):
 def _move_choices(request, booking, now) -> dict:
     """A page of days to move to, the booking's municipality first and then the rest of
     its Landkreis (never the whole country), and the free slots of the chosen day."""
-    days = OutreachDay.objects.move_targets(
-        municipality=booking.slot.day.site.municipality, now=now
-    )
+    days = services.move_targets(booking=booking, now=now)
     offset = _move_offset(request.GET.get("ab"))
     # One row more than shown tells whether there is a next page, without a count.
     shown = list(days[offset : offset + MOVE_DAYS_PER_PAGE + 1])
@@ -397,7 +395,7 @@ def waitlist(request, pk):
         "day": day,
         "form": form,
         "open_day": day.takes_waitlist(now),
-        "opens_later": day.is_published and day.opens_later(now),
+        "opens_later": day.is_published and now < day.booking_opens_at,
     }
     return render(request, "appointments/waitlist.html", context)
 

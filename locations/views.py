@@ -59,6 +59,7 @@ def start(request):
         "municipalities": page.object_list,
         "search": search,
         "no_match": no_match,
+        "now": now,
     }
     return render(request, "locations/start.html", context)
 

@@ -37,8 +37,8 @@ def test_the_opening_date_is_the_first_slot_minus_the_window(later_day):
     first = later_day.slots.order_by("starts_at").first()
     opens = later_day.booking_opens_at
     assert (first.starts_at - opens).days == settings.BOOKING_OPENS_DAYS
-    assert later_day.opens_later(timezone.now())
-    assert not later_day.opens_later(opens)
+    assert not later_day.takes_waitlist(timezone.now())
+    assert later_day.takes_waitlist(opens)
 
 
 def test_no_waiting_list_before_booking_opens(client, later_day):
