@@ -20,6 +20,10 @@ BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,40}$")
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 EMAIL_INVALID = _("Diese E-Mail-Adresse stimmt nicht. Bitte prüfen Sie sie.")
+# Plain messages that say what to do (GOV.UK style), not "This field is required".
+NAME_REQUIRED = _("Geben Sie Ihren Namen ein.")
+EMAIL_REQUIRED = _("Geben Sie Ihre E-Mail-Adresse ein.")
+TIME_INVALID = _("Geben Sie eine Uhrzeit ein, zum Beispiel 09:30.")
 
 
 def new_submission_key() -> str:
@@ -60,7 +64,18 @@ class TextField(forms.CharField):
         return clean_text(super().clean(value))
 
 
+class TelInput(forms.TextInput):
+    """A phone number input: phones show the number pad, browsers offer the number."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "tel", **(attrs or {})})
+
+
 class PhoneField(LineField):
+    widget = TelInput
+
     def clean(self, value):
         value = super().clean(value)
         if value and not PHONE.match(value):
@@ -111,15 +126,16 @@ class BotGuardMixin(forms.Form):
 
 
 class BookingForm(BotGuardMixin):
-    name = LineField(label=_("Ihr Name"), max_length=120)
+    name = LineField(
+        label=_("Ihr Name"), max_length=120, error_messages={"required": NAME_REQUIRED}
+    )
     email = forms.EmailField(
         label=_("E-Mail"),
         required=False,
         max_length=254,
         error_messages={"invalid": EMAIL_INVALID},
         help_text=_(
-            "Für die Bestätigung und die Erinnerung. "
-            "Ohne E-Mail bekommen Sie keine Bestätigung und keine Erinnerung."
+            "Wir schicken Ihnen den Termin und eine Erinnerung. Ohne E-Mail geht das nicht."
         ),
     )
     phone = PhoneField(
@@ -162,7 +178,6 @@ class BookingForm(BotGuardMixin):
         self.fields["consent"] = privacy_consent_field()
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
-        self.fields["phone"].widget.attrs.update(autocomplete="tel", type="tel")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -179,7 +194,7 @@ class BookingForm(BotGuardMixin):
             "consent",
             self.honeypot_div(),
             "submission_key",
-            Submit("book", _("Termin verbindlich buchen")),
+            Submit("book", _("Termin buchen")),
         )
 
     def clean(self):
@@ -219,6 +234,7 @@ def time_field(label) -> forms.TimeField:
         label=label,
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": TIME_INVALID},
     )
 
 
@@ -236,11 +252,13 @@ class TimeFilterForm(forms.Form):
 
 
 class WaitlistForm(BotGuardMixin):
-    name = LineField(label=_("Ihr Name"), max_length=120)
+    name = LineField(
+        label=_("Ihr Name"), max_length=120, error_messages={"required": NAME_REQUIRED}
+    )
     email = forms.EmailField(
         label=_("E-Mail"),
         max_length=254,
-        error_messages={"invalid": EMAIL_INVALID},
+        error_messages={"invalid": EMAIL_INVALID, "required": EMAIL_REQUIRED},
         help_text=_("Wenn ein Platz frei wird, schreiben wir Ihnen hierhin."),
     )
     phone = PhoneField(label=_("Telefon (freiwillig)"), required=False, max_length=40)
@@ -252,7 +270,6 @@ class WaitlistForm(BotGuardMixin):
         self.fields["consent"] = privacy_consent_field()
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
-        self.fields["phone"].widget.attrs.update(autocomplete="tel", type="tel")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

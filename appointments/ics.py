@@ -1,73 +1,62 @@
-"""The booking as an iCalendar file."""
+"""The booking as an iCalendar file, built with the icalendar package (RFC 5545 escaping
+and line folding)."""
 
-from datetime import datetime
+from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone, translation
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
-from appointments.models import (
-    Booking,
-)
+from appointments.models import Booking
 
-
-def _ics_text(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "")
-    )
+# The calendar reminds the client this long before the appointment.
+ALARM_BEFORE = timedelta(hours=1)
 
 
-def _ics_time(value: datetime) -> str:
-    return value.astimezone(timezone.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    # RFC 5545: lines longer than 75 octets are folded with CRLF and a space.
-    out, current = [], ""
-    for char in line:
-        if len((current + char).encode()) > 74:
-            out.append(current)
-            current = " "
-        current += char
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
+def booking_ics(booking: Booking, *, method: str = "REQUEST", manage_url: str = "") -> str:
     """The booking as an iCalendar event. The UID stays the same for the booking's whole
     life and SEQUENCE rises on each move, so calendar apps update the one event."""
     slot, site = booking.slot, booking.slot.day.site
     cancelled = method == "CANCEL"
     with translation.override(booking.language):
         summary = translation.gettext("Beratung Jobcenter (JobLokal)")
-    location = ", ".join(part for part in [site.name, site.room, site.address] if part)
-    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//JobLokal//Termine//DE",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{booking.reference}@joblokal",
-        # A cancellation must outrank the last version the calendar has seen.
-        f"SEQUENCE:{booking.sequence + (1 if cancelled else 0)}",
-        f"DTSTAMP:{_ics_time(timezone.now())}",
-        f"DTSTART:{_ics_time(slot.starts_at)}",
-        f"DTEND:{_ics_time(slot.ends_at)}",
-        f"SUMMARY:{_ics_text(summary)}",
-        f"LOCATION:{_ics_text(location)}",
-        f"DESCRIPTION:{_ics_text(booking.reference)}",
-        f"ORGANIZER:mailto:{organizer}",
-        f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{booking.email}",
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    if not booking.email:
-        lines.remove(f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{booking.email}")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        description = _description(booking, manage_url)
+        alarm_text = translation.gettext("Ihr Termin beim Jobcenter beginnt bald.")
+    calendar = Calendar()
+    calendar.add("prodid", "-//JobLokal//Termine//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", f"{booking.reference}@joblokal")
+    # A cancellation must outrank the last version the calendar has seen.
+    event.add("sequence", booking.sequence + (1 if cancelled else 0))
+    event.add("dtstamp", timezone.now().astimezone(timezone.UTC))
+    event.add("dtstart", slot.starts_at.astimezone(timezone.UTC))
+    event.add("dtend", slot.ends_at.astimezone(timezone.UTC))
+    event.add("summary", summary)
+    event.add("location", ", ".join(p for p in [site.name, site.room, site.address] if p))
+    event.add("description", description)
+    if manage_url and not cancelled:
+        event.add("url", manage_url)
+    event.add("organizer", vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"))
+    if booking.email:
+        attendee = vCalAddress(f"mailto:{booking.email}")
+        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee, encode=0)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", alarm_text)
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def _description(booking: Booking, manage_url: str) -> str:
+    lines = [f"{translation.gettext('Buchungsnummer')}: {booking.reference}"]
+    if manage_url:
+        lines.append(f"{translation.gettext('Absagen oder verschieben:')} {manage_url}")
+    return "\n".join(lines)

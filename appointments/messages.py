@@ -39,12 +39,14 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         "booking": booking,
         "entry": mail.waitlist_entry,
         "site_url": settings.SITE_URL,
+        "operator": settings.OPERATOR,
         **mail.context,
     }
     if manage_token:
         context["manage_url"] = manage_url(manage_token)
     if mail.kind == MailKind.DAY_CANCELLED:
         context["free_days"] = next_free_days(booking)
+        context["cancel_reason"] = booking.day.cancel_reason
     if mail.kind == MailKind.WAITLIST_OFFER:
         context.update(offer_context(mail))
     if mail.kind == MailKind.PASSWORD_RESET:
@@ -54,7 +56,9 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         to=recipient.email,
         language=language,
         context=context,
-        ics=booking_ics(booking, method=ICS_KINDS[mail.kind])
+        ics=booking_ics(
+            booking, method=ICS_KINDS[mail.kind], manage_url=context.get("manage_url", "")
+        )
         if booking and mail.kind in ICS_KINDS
         else None,
         message_id=message_id(mail),

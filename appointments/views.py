@@ -44,6 +44,9 @@ CONFIRMATIONS = "confirmations"
 KEEP_CONFIRMATIONS = 5
 WAITLIST_JOINED = "waitlist_joined"
 ALTERNATIVES = 5
+# Days to move to, per page; a Landkreis rarely has more than a few dozen in the window.
+MOVE_DAYS_PER_PAGE = 12
+MAX_MOVE_OFFSET = 10_000
 
 post_rate_limit = ratelimit(
     group="public-post", key="ip", rate=PUBLIC_POST_RATE, method="POST", block=False
@@ -95,6 +98,7 @@ def day(request, pk):
         "times": times,
         "filtered": times.is_bound and times.is_valid(),
         "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
+        "opens_later": day.is_published and now < day.booking_opens_at,
     }
     return render(request, "appointments/day.html", context)
 
@@ -196,15 +200,13 @@ def _booking_for_token(token: str) -> Booking:
     return booking
 
 
-def _render_manage(request, booking, token, *, cancel_form=None, alternatives=None, status=200):
+def _render_manage(request, booking, token, *, alternatives=None, status=200):
     now = timezone.now()
     context = {
         "booking": booking,
         "token": token,
         "erasure_due": services.erasure_due(day=booking.slot.day),
-        "erase_form": EraseForm(),
         "can_change": booking.can_change(now),
-        "cancel_form": cancel_form or CancelForm(),
         "alternatives": alternatives,
     }
     if context["can_change"] and alternatives is None:
@@ -213,20 +215,36 @@ def _render_manage(request, booking, token, *, cancel_form=None, alternatives=No
 
 
 def _move_choices(request, booking, now) -> dict:
-    """The days with free slots to move to, and the free slots of the chosen one."""
-    days = list(
-        OutreachDay.objects.published()
-        .upcoming(now)
-        .select_related("site__municipality")
-        .with_free_slots(now)
-        .filter(free_slots__gt=0)
-    )
-    chosen = str(request.GET.get("tag", ""))
-    chosen = next((d for d in days if str(d.pk) == chosen), None)
-    chosen = chosen or next((d for d in days if d.pk == booking.day_id), None)
-    chosen = chosen or (days[0] if days else None)
+    """A page of days to move to, the booking's municipality first and then the rest of
+    its Landkreis (never the whole country), and the free slots of the chosen day."""
+    days = services.move_targets(booking=booking, now=now)
+    offset = _move_offset(request.GET.get("ab"))
+    # One row more than shown tells whether there is a next page, without a count.
+    shown = list(days[offset : offset + MOVE_DAYS_PER_PAGE + 1])
+    more = len(shown) > MOVE_DAYS_PER_PAGE
+    shown = shown[:MOVE_DAYS_PER_PAGE]
+    wanted = str(request.GET.get("tag", ""))
+    chosen = next((d for d in shown if str(d.pk) == wanted), None)
+    if chosen is None and wanted.isdigit() and len(wanted) < 19:
+        chosen = days.filter(pk=int(wanted)).first()
+    chosen = chosen or next((d for d in shown if d.pk == booking.day_id), None)
+    chosen = chosen or (shown[0] if shown else None)
     free = Slot.objects.bookable(now).on(chosen).exclude(pk=booking.slot_id) if chosen else []
-    return {"move_days": days, "move_day": chosen, "move_slots": list(free)}
+    return {
+        "move_days": shown,
+        "move_day": chosen,
+        "move_slots": list(free),
+        "move_offset": offset,
+        "move_next": offset + MOVE_DAYS_PER_PAGE if more else None,
+        "move_previous": max(offset - MOVE_DAYS_PER_PAGE, 0) if offset else None,
+    }
+
+
+def _move_offset(raw) -> int:
+    try:
+        return max(0, min(int(raw), MAX_MOVE_OFFSET))
+    except (TypeError, ValueError):
+        return 0
 
 
 @never_cache
@@ -241,22 +259,37 @@ def booking_ics(request, token):
     booking = _booking_for_token(token)
     method = "REQUEST" if booking.status == BookingStatus.CONFIRMED else "CANCEL"
     response = HttpResponse(
-        ics.booking_ics(booking, method=method), content_type="text/calendar; charset=utf-8"
+        ics.booking_ics(booking, method=method, manage_url=links.manage_url(token)),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="termin-{booking.reference}.ics"'
     return response
 
 
+def _confirm_page(request, template, booking, token, form, status=200):
+    context = {
+        "booking": booking,
+        "token": token,
+        "form": form,
+        "can_change": booking.can_change(timezone.now()),
+    }
+    return render(request, f"appointments/{template}.html", context, status=status)
+
+
 @sensitive_post_parameters()
+@never_cache
 @post_rate_limit
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, token):
+    """GET asks "really cancel?"; only the POST from that page cancels."""
     booking = _booking_for_token(token)
+    if request.method != "POST":
+        return _confirm_page(request, "cancel_confirm", booking, token, CancelForm())
     if request.limited:
         return ratelimited(request)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return _render_manage(request, booking, token, cancel_form=form, status=400)
+        return _confirm_page(request, "cancel_confirm", booking, token, form, status=400)
     try:
         services.cancel_booking(booking=booking, reason=form.cleaned_data["reason"])
     except services.BookingClosed:
@@ -278,17 +311,21 @@ def export_data(request, token):
 
 
 @sensitive_post_parameters()
+@never_cache
 @post_rate_limit
-@require_POST
+@require_http_methods(["GET", "POST"])
 def erase(request, token):
+    """GET asks "really erase?"; only the POST from that page erases."""
     booking = _booking_for_token(token)
+    if request.method != "POST":
+        return _confirm_page(request, "erase_confirm", booking, token, EraseForm())
     if request.limited:
         return ratelimited(request)
     if not EraseForm(request.POST).is_valid():
         messages.error(
             request, _("Bitte bestätigen Sie, dass wir Ihre Daten jetzt löschen sollen.")
         )
-        return redirect("appointments:manage", token=token)
+        return redirect("appointments:erase", token=token)
     services.erase_booking(booking=booking)
     messages.success(
         request, _("Ihre Daten sind gelöscht. Der Link funktioniert jetzt nicht mehr.")
@@ -355,7 +392,12 @@ def waitlist(request, pk):
             response = _join_waitlist(request, day, form, now)
             if response:
                 return response
-    context = {"day": day, "form": form, "open_day": day.takes_waitlist(now)}
+    context = {
+        "day": day,
+        "form": form,
+        "open_day": day.takes_waitlist(now),
+        "opens_later": day.is_published and now < day.booking_opens_at,
+    }
     return render(request, "appointments/waitlist.html", context)
 
 

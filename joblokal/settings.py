@@ -102,6 +102,8 @@ OPERATOR = {
     "supervisory_authority": envstr(
         "SUPERVISORY_AUTHORITY", "Die Landesbeauftragte für den Datenschutz Niedersachsen"
     ),
+    # A video in German Sign Language explaining JobLokal (BITV 2.0); none is shipped.
+    "sign_language_video_url": envstr("OPERATOR_SIGN_LANGUAGE_VIDEO_URL", ""),
 }
 
 # --- Database -------------------------------------------------------------------------

@@ -70,3 +70,5 @@ def legal_page(template_name):
 privacy = legal_page("pages/privacy.html")
 accessibility = legal_page("pages/accessibility.html")
 imprint = legal_page("pages/imprint.html")
+easy_language = legal_page("pages/easy_language.html")
+sign_language = legal_page("pages/sign_language.html")

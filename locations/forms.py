@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MunicipalitySearchForm(forms.Form):
     """Find one's municipality among many: by name, or by Landkreis."""
 
-    q = forms.CharField(label=_("Gemeinde suchen"), required=False, max_length=80)
+    q = forms.CharField(label=_("Ihr Ort oder Ihre Postleitzahl"), required=False, max_length=80)
     landkreis = forms.ChoiceField(label=_("Landkreis"), required=False)
 
     def __init__(self, *args, districts=(), **kwargs):
@@ -18,7 +18,10 @@ class MunicipalitySearchForm(forms.Form):
         if not self.is_valid():
             return municipalities
         if self.cleaned_data["q"]:
-            municipalities = municipalities.filter(name__icontains=self.cleaned_data["q"])
-        if self.cleaned_data["landkreis"]:
+            municipalities = municipalities.search(self.cleaned_data["q"])
+        return self.filter_district(municipalities)
+
+    def filter_district(self, municipalities):
+        if self.is_valid() and self.cleaned_data["landkreis"]:
             municipalities = municipalities.filter(district=self.cleaned_data["landkreis"])
         return municipalities

@@ -1,3 +1,4 @@
+import difflib
 from collections import defaultdict
 
 from django.core.paginator import Paginator
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
 from locations.forms import MunicipalitySearchForm
-from locations.models import Municipality
+from locations.models import Municipality, fold, split_list
 
 DAYS_PER_MUNICIPALITY = 3
 SLOTS_PER_SITE = 3
@@ -17,6 +18,8 @@ SLOTS_PER_SITE = 3
 MUNICIPALITIES_PER_PAGE = 24
 # The earliest free slots are looked for among this many, then grouped by site.
 FIRST_FREE_SLOTS = 60
+# When a search finds nothing, the places with the most similar names are shown instead.
+SIMILAR_PLACES = 6
 
 
 def _first_rows(queryset, *, partition_by, limit):
@@ -33,9 +36,11 @@ def start(request):
     municipalities = Municipality.objects.active()
     districts = municipalities.order_by("district").values_list("district", flat=True).distinct()
     search = MunicipalitySearchForm(request.GET or None, districts=list(districts))
-    page = Paginator(search.filter(municipalities), MUNICIPALITIES_PER_PAGE).get_page(
-        request.GET.get("seite")
-    )
+    found = search.filter(municipalities)
+    no_match = bool(search.is_valid() and search.cleaned_data["q"] and not found.exists())
+    if no_match:
+        found = _similar_places(search.filter_district(municipalities), search.cleaned_data["q"])
+    page = Paginator(found, MUNICIPALITIES_PER_PAGE).get_page(request.GET.get("seite"))
     days = _first_rows(
         OutreachDay.objects.for_clients(now)
         .published()
@@ -49,8 +54,26 @@ def start(request):
         by_municipality[day.site.municipality_id].append(day)
     for municipality in page:
         municipality.next_days = by_municipality[municipality.pk]
-    context = {"page": page, "municipalities": page.object_list, "search": search}
+    context = {
+        "page": page,
+        "municipalities": page.object_list,
+        "search": search,
+        "no_match": no_match,
+        "now": now,
+    }
     return render(request, "locations/start.html", context)
+
+
+def _similar_places(municipalities, query: str):
+    """The places whose name or village is spelled most like the query, else all."""
+    names = {}
+    for pk, name, villages in municipalities.values_list("pk", "name", "member_villages"):
+        for place in [name, *split_list(villages)]:
+            names.setdefault(fold(place), set()).add(pk)
+    close = difflib.get_close_matches(fold(query), names, n=SIMILAR_PLACES, cutoff=0.75)
+    if not close:
+        return municipalities
+    return municipalities.filter(pk__in={pk for name in close for pk in names[name]})
 
 
 @require_GET

@@ -45,9 +45,10 @@ EXPECTED_GET = {
     "appointments:manage": ("token", everyone(200)),
     "appointments:ics": ("token", everyone(200)),
     "appointments:export": ("token", everyone(200)),
-    "appointments:cancel": ("token", everyone(405)),
+    # GET asks for a confirmation; only the POST from that page changes anything.
+    "appointments:cancel": ("token", everyone(200)),
     "appointments:move": ("token", everyone(405)),
-    "appointments:erase": ("token", everyone(405)),
+    "appointments:erase": ("token", everyone(200)),
     # The offer link is signed for one entry and slot; a manage token is not one.
     "appointments:waitlist_offer": ("token", everyone(404)),
     "coaches:login": (None, everyone(200)),
@@ -70,6 +71,8 @@ EXPECTED_GET = {
     "privacy": (None, everyone(200)),
     "accessibility": (None, everyone(200)),
     "imprint": (None, everyone(200)),
+    "easy_language": (None, everyone(200)),
+    "sign_language": (None, everyone(200)),
     "set_language": (None, everyone(302)),
     # Accompaniment: the coaches of the person's team and administrators; Bob's team
     # does not accompany the person, so he is refused on the person, the employer's

@@ -219,8 +219,14 @@ class OutreachDay(models.Model):
         return self.is_published and self.is_past
 
     def takes_waitlist(self, now: datetime) -> bool:
-        """Whether clients may still join this day's waiting list: published and not begun."""
-        return self.status == DayStatus.PUBLISHED and self.starts_at > now
+        """Whether clients may join this day's waiting list: published, open for booking
+        (before that nothing is full and no offer would come), and not begun."""
+        return self.status == DayStatus.PUBLISHED and self.booking_opens_at <= now < self.starts_at
+
+    @property
+    def booking_opens_at(self) -> datetime:
+        """When the day's first slot comes inside the booking window."""
+        return self.starts_at - timedelta(days=settings.BOOKING_OPENS_DAYS)
 
     @property
     def specialisms_present(self) -> list:

@@ -12,7 +12,7 @@ re-implements a rule. Every public name is importable from here.
 - reminders: the periodic reminder scan
 """
 
-from appointments.services.booking import book_slot, cancel_booking, move_booking
+from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
     SERIES_RULE_FIELDS,
@@ -113,6 +113,7 @@ __all__ = [
     "follow_up_too_late_message",
     "mark_attendance",
     "move_booking",
+    "move_targets",
     "new_reference",
     "offer_freed_seat",
     "publish_day",

@@ -1,8 +1,10 @@
 """Booking, cancelling and moving a seat: the client's own path through the secret link."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from appointments import outbox
@@ -12,6 +14,7 @@ from appointments.models import (
     BookingToken,
     CancelledBy,
     MailKind,
+    OutreachDay,
     Slot,
 )
 from appointments.services.seats import (
@@ -124,3 +127,28 @@ def move_booking(*, booking: Booking, to_slot_id: int, now=None) -> Booking:
         )
         outbox.queue_mail(kind=MailKind.BOOKING_MOVED, booking=current)
     return current
+
+
+def move_targets(*, booking: Booking, now: datetime) -> QuerySet:
+    """The days a booking may move to: published, with a free slot, in its municipality's
+    Landkreis (never the whole country), its own municipality's days first."""
+    municipality = booking.slot.day.site.municipality
+    own = Case(
+        When(site__municipality_id=municipality.pk, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        OutreachDay.objects.published()
+        .filter(
+            site__municipality__district=municipality.district,
+            ends_at__gt=now,
+            # No slot of a later day is bookable yet; this keeps the scan short.
+            starts_at__lte=now + timedelta(days=settings.BOOKING_OPENS_DAYS),
+        )
+        .with_free_slots(now)
+        .filter(free_slots__gt=0)
+        .select_related("site__municipality")
+        .annotate(own=own)
+        .order_by("own", "starts_at", "pk")
+    )

@@ -34,7 +34,7 @@ FIELD_CASES = [
     # (fields, German message, English message)
     ({"name": "x" * 121}, "höchstens 120 Zeichen", "at most 120 characters"),
     ({"name": "x" * 100_000}, "höchstens 120 Zeichen", "at most 120 characters"),
-    ({"name": "   "}, "Dieses Feld ist zwingend erforderlich.", "This field is required."),
+    ({"name": "   "}, "Geben Sie Ihren Namen ein.", "Enter your name."),
     ({"name": "Maria\r\nBcc: x@example.org"}, "Bitte nur eine Zeile", "Please write one line"),
     ({"name": "Maria\nMuster"}, "Bitte nur eine Zeile", "Please write one line"),
     ({"name": "Maria\u202eevil"}, "Bitte nur eine Zeile", "Please write one line"),

@@ -45,7 +45,7 @@ def test_the_form_offers_the_topics_of_that_day_and_a_privacy_link(client):
     assert "Familie und Beruf" in body
     assert "Nicht heute" not in body
     assert 'href="/datenschutz/"' in body
-    assert "Ohne E-Mail bekommen Sie keine Bestätigung und keine Erinnerung." in body
+    assert "Ohne E-Mail geht das nicht." in body
     assert 'name="submission_key"' in body
 
 

@@ -77,7 +77,7 @@ def test_the_day_page_links_the_filter_to_the_waiting_list(client):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"email": ""}, "Dieses Feld ist zwingend erforderlich."),
+        ({"email": ""}, "Geben Sie Ihre E-Mail-Adresse ein."),
         ({"email": "keine-mail"}, "Diese E-Mail-Adresse stimmt nicht."),
         ({"earliest": "12:00", "latest": "09:00"}, "„bis“ muss nach „ab“ liegen."),
         ({"consent": None}, "Bitte stimmen Sie der Datenschutz-Erklärung zu."),

@@ -72,7 +72,7 @@ def test_book_confirm_move_and_cancel(browser_page, language, html_pages):
     page.fill("#id_von", "10:00")
     page.fill("#id_bis", "11:00")
     page.locator("form.time-filter button[type=submit]").click()
-    page.wait_for_url("**/tag/*/?von=10%3A00&bis=11%3A00")
+    page.wait_for_url("**/tag/*/?von=10%3A00&bis=11%3A00#times")
     assert page.locator(".slot").count() == 2
     check(page, html_pages, "day-filtered")
 
@@ -115,6 +115,9 @@ def test_book_confirm_move_and_cancel(browser_page, language, html_pages):
     assert booking.sequence == 1
     check(page, html_pages, "manage-moved")
 
+    page.locator('a[href$="/absagen/"]').click()
+    page.wait_for_url("**/absagen/")
+    check(page, html_pages, "cancel-confirm")
     page.fill("#id_reason", "Mein Kind ist krank.")
     page.locator('form[action$="/absagen/"] button').click()
     page.wait_for_load_state()
