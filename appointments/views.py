@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from appointments import ics, links, services
 from appointments.forms import (
@@ -33,6 +32,7 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from joblokal.ratelimits import rate_limit
 from joblokal.views import ratelimited
 
 # Per client address, over all public forms. Generous enough for a family or a shared
@@ -45,9 +45,7 @@ KEEP_CONFIRMATIONS = 5
 WAITLIST_JOINED = "waitlist_joined"
 ALTERNATIVES = 5
 
-post_rate_limit = ratelimit(
-    group="public-post", key="ip", rate=PUBLIC_POST_RATE, method="POST", block=False
-)
+post_rate_limit = rate_limit(group="public-post", rate=PUBLIC_POST_RATE)
 
 
 def _language() -> str:

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "joblokal.middleware.AdminIdleTimeoutMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,7 +138,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that does not answer must not hold a request: rate limits fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL or empty.")
@@ -238,8 +244,26 @@ if envbool("TRUST_X_FORWARDED_PROTO", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "joblokal.views.ratelimited"
-# Header carrying the client address when behind a proxy; empty means REMOTE_ADDR.
-RATELIMIT_IP_META_KEY = envstr("RATELIMIT_IP_META_KEY", "") or None
+# How many proxies in front of the app append to X-Forwarded-For (0: clients connect
+# directly). Rate limits, the login lockout and the booking caps all read the client
+# address through joblokal.client_address, which takes the right-most untrusted entry.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0, minimum=0)
+if TRUSTED_PROXY_HOPS > 5:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_HOPS must be at most 5, not {TRUSTED_PROXY_HOPS}.")
+if envstr("RATELIMIT_IP_META_KEY", ""):
+    # A single header value can be forged and rotated freely; refuse the old setting
+    # rather than run with it silently ignored.
+    raise ImproperlyConfigured(
+        "RATELIMIT_IP_META_KEY is no longer read: set TRUSTED_PROXY_HOPS to the number of "
+        "proxies in front of JobLokal instead."
+    )
+RATELIMIT_IP_META_KEY = "joblokal.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "joblokal.client_address.client_address"
+# Town-hall PCs are shared: a staff session ends when the browser closes and after 8
+# hours at the latest; the admin asks for the password again after 30 idle minutes.
+SESSION_COOKIE_AGE = envint("SESSION_HOURS", 8, minimum=1) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+ADMIN_IDLE_MINUTES = envint("ADMIN_IDLE_MINUTES", 30, minimum=1)
 
 # --- Mail -------------------------------------------------------------------------------
 
@@ -350,12 +374,30 @@ BOOKING_CLOSES_HOURS = envint("BOOKING_CLOSES_HOURS", 2, minimum=0)
 REMINDER_LEAD_HOURS = envintlist("REMINDER_LEAD_HOURS", [24], minimum=1)
 WAITLIST_OFFER_HOURS = envint("WAITLIST_OFFER_HOURS", 24, minimum=1)
 RETENTION_DAYS = envint("RETENTION_DAYS", 90, minimum=1)
+# Against one client booking out a day: besides one booking per person (phone or email)
+# and day, at most this many bookings of a day from one client address and one session.
+BOOKINGS_PER_ADDRESS_PER_DAY = envint("BOOKINGS_PER_ADDRESS_PER_DAY", 2, minimum=1)
+BOOKINGS_PER_SESSION_PER_DAY = envint("BOOKINGS_PER_SESSION_PER_DAY", 2, minimum=1)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request warnings (404, CSRF, 403) name the path, and a manage or offer link's path
+    # is its secret: the filter replaces it on the loggers that write paths, and on the
+    # handler for anything else.
+    "filters": {"redact_secrets": {"()": "joblokal.logs.RedactSecretPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
+    "loggers": {
+        name: {"filters": ["redact_secrets"]}
+        for name in ("django.request", "django.security", "django.server", "django.security.csrf")
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
 }
 AXES_VERBOSE = False
