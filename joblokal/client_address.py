@@ -68,4 +68,4 @@ def client_network(address: str) -> str:
 def address_key(request) -> str:
     """A keyed hash of the client's network, so booking rows never store an address."""
     network = client_network(client_address(request))
-    return salted_hmac("joblokal.client-address", network).hexdigest()[:32]
+    return salted_hmac("joblokal.client-address", network, algorithm="sha256").hexdigest()[:32]
