@@ -35,3 +35,9 @@ class AdminIdleTimeoutMiddleware:
     @staticmethod
     def _in_admin(request) -> bool:
         return request.path.startswith("/" + settings.ADMIN_URL)
+
+
+def start_idle_clock(sender, request, user, **kwargs):
+    """A login counts as activity; saved with the session the login writes anyway."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = time.time()
