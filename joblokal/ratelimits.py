@@ -52,3 +52,20 @@ def rate_limit(*, group: str, rate: str, method: str = "POST"):
         return wrapped
 
     return decorator
+
+
+def refuse_over(*, group: str, rate: str, method: str = "POST"):
+    """Answer 429 once an address is over the rate; fail open like `rate_limit`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if over_limit(request, group=group, rate=rate, method=method):
+                from joblokal.views import ratelimited
+
+                return ratelimited(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
