@@ -13,6 +13,7 @@ import logging
 from django_ratelimit.core import is_ratelimited
 
 from joblokal.client_address import client_address, client_network
+from joblokal.views import ratelimited
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ def refuse_over(*, group: str, rate: str, method: str = "POST"):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if over_limit(request, group=group, rate=rate, method=method):
-                from joblokal.views import ratelimited
-
                 return ratelimited(request)
             return view(request, *args, **kwargs)
 
