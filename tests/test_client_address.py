@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
-from joblokal.client_address import client_address_from
+from joblokal.client_address import UNKNOWN, client_address_from
 from tests import factories
 
 PEER = "10.0.0.2"  # the nearest proxy, as REMOTE_ADDR
@@ -42,7 +42,7 @@ def test_the_client_address_for_each_header_and_hop_count(header, expected):
 
 
 def test_a_missing_peer_address_is_a_placeholder_not_an_error():
-    assert client_address_from({}, 0) == "0.0.0.0"
+    assert client_address_from({}, 0) == UNKNOWN
     assert client_address_from({"HTTP_X_FORWARDED_FOR": "1.2.3.4"}, 1) == "1.2.3.4"
 
 

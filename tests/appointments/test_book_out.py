@@ -142,9 +142,7 @@ def test_a_waiting_list_joined_in_two_spellings_holds_one_entry():
     day = factories.day(seats=1)
     for slot in day.slots.all():
         factories.booking(slot)
-    entries = {
-        join_waitlist(day=day, name="Maria", email=email).pk for email in EMAIL_SPELLINGS
-    }
+    entries = {join_waitlist(day=day, name="Maria", email=email).pk for email in EMAIL_SPELLINGS}
     assert len(entries) == 1
 
 
