@@ -72,3 +72,19 @@ def test_back_after_a_cancelled_own_booking_does_not_pretend_it_stands(client):
     slot.seats_taken = 1  # taken by someone else meanwhile
     slot.save(update_fields=["seats_taken"])
     assert client.get(f"/buchen/{slot.pk}/").status_code == 409
+
+
+def test_the_migration_removes_raw_tokens_from_stored_sessions():
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store["confirmations"] = {"ABCD-EFGH": {"id": 1, "token": "raw-secret-token"}}
+    store["other"] = "kept"
+    store.save()
+    module = importlib.import_module("appointments.migrations.0007_drop_raw_tokens_from_sessions")
+    module.drop_raw_tokens(apps, None)
+    data = SessionStore(session_key=store.session_key).load()
+    assert data == {"confirmations": {"ABCD-EFGH": {"id": 1}}, "other": "kept"}
