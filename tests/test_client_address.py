@@ -113,3 +113,24 @@ def _start(**env) -> subprocess.CompletedProcess:
 def test_a_bad_proxy_setting_is_refused_at_start_up(env, message):
     started = _start(**env)
     assert started.returncode != 0 and message in started.stderr
+
+
+@pytest.mark.django_db
+def test_the_login_lockout_counts_the_client_behind_the_proxy(client, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    factories.user("alice")
+
+    def attempt(forged, password="wrong", real="203.0.113.9"):  # noqa: S107
+        return client.post(
+            "/team/anmelden/",
+            {"username": "alice", "password": password},
+            HTTP_X_FORWARDED_FOR=f"{forged}, {real}",
+        )
+
+    codes = [attempt(f"6.6.6.{n}").status_code for n in range(settings.AXES_FAILURE_LIMIT)]
+    assert codes == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    # Rotating the forged part does not help: the client is locked out...
+    locked = attempt("6.6.6.99", password="pw-alice")
+    assert locked.status_code == 429
+    # ...and another client behind the same proxy is not.
+    assert attempt("6.6.6.99", password="pw-alice", real="198.51.100.7").status_code == 302
