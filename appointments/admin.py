@@ -491,7 +491,7 @@ class BookingAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         booking = self.get_object(request, object_id)
-        if booking is not None:
+        if booking is not None and self.has_view_permission(request, booking):
             services.log_access(
                 user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[booking]
             )
@@ -512,6 +512,18 @@ class WaitlistEntryAdmin(ReadOnlyAdmin):
     search_fields = ["name", "email"]
     list_select_related = ["day__site__municipality", "municipality"]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Name, email and phone are on this page: the look is written to the audit log.
+        entry = self.get_object(request, object_id)
+        if entry is not None and self.has_view_permission(request, entry):
+            AuditEntry.objects.create(
+                user=request.user,
+                action=AuditAction.VIEW_WAITLIST,
+                day_id=entry.day_id,
+                detail=f"waitlist entry {entry.pk}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(ReadOnlyAdmin):
@@ -521,6 +533,15 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["booking", "waitlist_entry", "user"]
     actions = ["retry_failed_mail"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The row names its booking and may quote the recipient in its last error.
+        mail = self.get_object(request, object_id)
+        if mail is not None and mail.booking_id and self.has_view_permission(request, mail):
+            services.log_access(
+                user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[mail.booking]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
     def retry_failed_mail(self, request, queryset):

@@ -4,6 +4,7 @@ import re
 import secrets
 import unicodedata
 
+import phonenumbers
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
@@ -17,6 +18,10 @@ from coaches.models import Specialism
 
 # Bidi overrides and isolates can make a name display as something else.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Zero-width joiners belong inside words of Persian, Arabic or Indic names; every other
+# invisible format character (zero-width space, word joiner, BOM, soft hyphen...) only
+# makes one name look like another.
+JOINERS = {"\u200c", "\u200d"}
 PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,40}$")
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 EMAIL_INVALID = _("Diese E-Mail-Adresse stimmt nicht. Bitte prüfen Sie sie.")
@@ -31,14 +36,32 @@ def new_submission_key() -> str:
 
 
 def clean_line(value: str) -> str:
-    """One line of plain text: no line breaks, control or direction characters."""
+    """One line of plain text: no line breaks, control, direction or invisible characters."""
     value = unicodedata.normalize("NFC", value).strip()
-    for char in value:
-        if unicodedata.category(char) in {"Cc", "Zl", "Zp"} or char in BIDI_CONTROLS:
+    for at, char in enumerate(value):
+        category = unicodedata.category(char)
+        if (
+            category in {"Cc", "Zl", "Zp"}
+            or char in BIDI_CONTROLS
+            or (category == "Cf" and not _joins_letters(value, at))
+        ):
             raise ValidationError(
                 _("Bitte nur eine Zeile, ohne Zeilenumbruch und ohne Steuerzeichen.")
             )
     return value
+
+
+def _joins_letters(value: str, at: int) -> bool:
+    """A zero-width (non-)joiner inside a word of a script that needs it, or inside an
+    emoji sequence; between Latin letters it only hides a difference."""
+    if value[at] not in JOINERS or not 0 < at < len(value) - 1:
+        return False
+    around = (value[at - 1], value[at + 1])
+    if any(unicodedata.category(char) == "So" for char in around):
+        return True
+    return all(char.isalpha() for char in around) and not all(
+        unicodedata.name(char, "").startswith("LATIN") for char in around
+    )
 
 
 def clean_text(value: str) -> str:
@@ -74,14 +97,38 @@ class TelInput(forms.TextInput):
 
 
 class PhoneField(LineField):
+    """A phone number, German unless it has a country code, returned in E.164, so that
+    one number in five spellings is one number."""
+
     widget = TelInput
 
     def clean(self, value):
         value = super().clean(value)
-        if value and not PHONE.match(value):
+        if not value:
+            return value
+        if not PHONE.match(value):
             raise ValidationError(
                 _("Bitte nur Ziffern, Leerzeichen und + / - ( ) in der Telefonnummer.")
             )
+        try:
+            number = phonenumbers.parse(value, "DE")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(
+                _("Diese Telefonnummer gibt es so nicht. Bitte prüfen Sie die Vorwahl.")
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ContactEmailField(forms.EmailField):
+    """An email address without control or invisible characters: a quoted local part
+    may pass the syntax check with one, and the mail then fails for good."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 
 
@@ -129,7 +176,7 @@ class BookingForm(BotGuardMixin):
     name = LineField(
         label=_("Ihr Name"), max_length=120, error_messages={"required": NAME_REQUIRED}
     )
-    email = forms.EmailField(
+    email = ContactEmailField(
         label=_("E-Mail"),
         required=False,
         max_length=254,
@@ -255,7 +302,7 @@ class WaitlistForm(BotGuardMixin):
     name = LineField(
         label=_("Ihr Name"), max_length=120, error_messages={"required": NAME_REQUIRED}
     )
-    email = forms.EmailField(
+    email = ContactEmailField(
         label=_("E-Mail"),
         max_length=254,
         error_messages={"invalid": EMAIL_INVALID, "required": EMAIL_REQUIRED},

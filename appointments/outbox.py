@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from appointments.messages import build_message
 from appointments.models import (
@@ -43,6 +44,11 @@ MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKin
 
 class PermanentMailError(Exception):
     """The mail can never be delivered as it is (bad address, 5xx answer)."""
+
+
+class TransientMailError(Exception):
+    """A try failed but may succeed later; its text names the error class and SMTP codes
+    only, because Celery logs the exception of every retry."""
 
 
 def queue_mail(
@@ -79,7 +85,26 @@ def queue_mail(
 def enqueue(mail_id: int) -> None:
     # After commit, so the worker always finds the row; if the process dies before the
     # publish, requeue_stuck_mail finds the row later.
-    send_outgoing_mail.delay_on_commit(mail_id)
+    transaction.on_commit(lambda: publish(mail_id))
+
+
+def publish(mail_id: int) -> bool:
+    """Hand a committed outbox row to the broker; a broker outage is logged, not raised.
+
+    The change that queued the mail has already committed, so the request must answer as
+    normal: the row stays queued, and requeue_stuck_mail publishes it once the broker is
+    back. Returns whether the broker took the message.
+    """
+    try:
+        send_outgoing_mail.delay(mail_id)
+    except KombuError as error:
+        logger.warning(
+            "Mail %s not handed to the broker (%s); the outbox sweep sends it later.",
+            mail_id,
+            type(error).__name__,
+        )
+        return False
+    return True
 
 
 def claim(mail_id: int) -> bool:
@@ -122,7 +147,7 @@ def deliver(mail_id: int) -> bool:
             BookingToken.objects.filter(token_hash=hash_token(token)).delete()
         if is_permanent(error):
             _finish(mail, MailStatus.FAILED, error=_describe(error))
-            raise PermanentMailError(_describe(error)) from error
+            raise PermanentMailError(redacted(error)) from error
         _finish(mail, MailStatus.RETRYING, error=_describe(error))
         raise
     _finish(mail, MailStatus.SENT)
@@ -130,7 +155,19 @@ def deliver(mail_id: int) -> bool:
 
 
 def _describe(error: BaseException) -> str:
+    """The full error, for the row's last_error, which only administrators read."""
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def redacted(error: BaseException) -> str:
+    """The error's class and SMTP codes only, for logs: an SMTP answer or a
+    refused-recipients map may quote the address."""
+    codes = []
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _msg in error.recipients.values()})
+    elif isinstance(error, smtplib.SMTPResponseException):
+        codes = [error.smtp_code]
+    return type(error).__name__ + (f" (SMTP {', '.join(map(str, codes))})" if codes else "")
 
 
 def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
@@ -288,7 +325,7 @@ def _drop_mailer() -> None:
     # Named as before the outbox had its own module, so messages already in the broker
     # during a deploy still find their task.
     name="appointments.tasks.send_outgoing_mail",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError, OSError),
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError, OSError, TransientMailError),
     dont_autoretry_for=(PermanentMailError,),
     retry_backoff=settings.MAIL_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=settings.MAIL_RETRY_BACKOFF_MAX_SECONDS,
@@ -304,4 +341,4 @@ def send_outgoing_mail(self, mail_id: int) -> None:
     except Exception as error:
         if self.request.retries >= self.max_retries:
             mark_failed(mail_id, error)
-        raise
+        raise TransientMailError(redacted(error)) from None

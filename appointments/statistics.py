@@ -324,8 +324,28 @@ def charts_for(report) -> list:
     ]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection): a
+# municipality named "=HYPERLINK(...)" must arrive as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """The value, with a leading ' if a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        self.writer.writerow([spreadsheet_safe(value) for value in row])
+
+
 def write_csv(response, report) -> None:
-    writer = csv.writer(response, delimiter=";")
+    writer = _SafeWriter(csv.writer(response, delimiter=";"))
     codes = OutcomeCode.choices
     writer.writerow(
         [

@@ -1,18 +1,19 @@
 """The client's booking path: day page, booking form, confirmation, the manage page behind
 the secret link, and the waiting list. No account: the secret link is the only key."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from appointments import ics, links, services
 from appointments.forms import (
@@ -33,24 +34,30 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from joblokal.client_address import address_key
+from joblokal.ratelimits import rate_limit
 from joblokal.views import ratelimited
 
 # Per client address, over all public forms. Generous enough for a family or a shared
 # library computer, low enough that a script cannot book a day out.
 PUBLIC_POST_RATE = "20/h"
-# Raw manage tokens live only in the session that made the booking, for its confirmation
-# page; a few recent ones are kept for a parent who books for two people.
+# The session that made a booking remembers its id and slot (never its manage
+# token), for the confirmation page, for Back after booking, and for the per-session cap;
+# a few recent ones are kept for a parent who books for two people.
 CONFIRMATIONS = "confirmations"
 KEEP_CONFIRMATIONS = 5
+# The raw manage token reaches the confirmation page in a signed cookie that lives one
+# hour and is sent to that page only; the server keeps nothing but the token's hash.
+MANAGE_COOKIE = "jl_manage"
+MANAGE_COOKIE_SALT = "appointments.confirmation"
+MANAGE_COOKIE_SECONDS = 3600
 WAITLIST_JOINED = "waitlist_joined"
 ALTERNATIVES = 5
 # Days to move to, per page; a Landkreis rarely has more than a few dozen in the window.
 MOVE_DAYS_PER_PAGE = 12
 MAX_MOVE_OFFSET = 10_000
 
-post_rate_limit = ratelimit(
-    group="public-post", key="ip", rate=PUBLIC_POST_RATE, method="POST", block=False
-)
+post_rate_limit = rate_limit(group="public-post", rate=PUBLIC_POST_RATE)
 
 
 def _language() -> str:
@@ -116,6 +123,10 @@ def book(request, pk):
     )
     if request.method != "POST":
         if not Slot.objects.bookable(now).filter(pk=slot.pk).exists():
+            # Back after booking the last seat: the seat is this client's own.
+            own = _own_booking_in(request, slot)
+            if own:
+                return redirect("appointments:confirmation", reference=own)
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
         form = BookingForm(day=slot.day, initial={"submission_key": new_submission_key()})
         return render(request, "appointments/book.html", {"slot": slot, "form": form})
@@ -130,35 +141,86 @@ def book(request, pk):
                 slot_id=slot.pk,
                 client=form.client_details(language=_language()),
                 submission_key=form.cleaned_data["submission_key"],
+                origin=_origin(request),
             )
         except services.SlotTaken:
             return _slot_unavailable(request, slot, now, taken=True)
         except services.SlotNotBookable:
             return _slot_unavailable(request, slot, now, taken=False)
-        except services.AlreadyBooked:
+        except services.AlreadyBooked as taken:
+            if taken.field == "phone":
+                form.add_error(
+                    "phone",
+                    _(
+                        "Mit dieser Telefonnummer gibt es an diesem Tag schon einen Termin. "
+                        "Den Link zum Ändern finden Sie in Ihrer Bestätigung."
+                    ),
+                )
+            else:
+                form.add_error(
+                    "email",
+                    _(
+                        "Mit dieser E-Mail gibt es an diesem Tag schon einen Termin. "
+                        "Den Link zum Ändern finden Sie in Ihrer Bestätigung."
+                    ),
+                )
+        except services.TooManyBookings:
             form.add_error(
-                "email",
+                None,
                 _(
-                    "Mit dieser E-Mail gibt es an diesem Tag schon einen Termin. "
-                    "Den Link zum Ändern finden Sie in Ihrer Bestätigung."
+                    "Von hier wurden für diesen Tag schon genug Termine gebucht. "
+                    "Bitte rufen Sie uns an, wenn Sie noch einen Termin brauchen."
                 ),
             )
         else:
-            _remember_confirmation(request, result)
-            return redirect("appointments:confirmation", reference=result.booking.reference)
+            response = redirect("appointments:confirmation", reference=result.booking.reference)
+            _remember_confirmation(request, response, result)
+            return response
     # Keep the key of the first attempt: nothing was booked, and a resubmit stays one form.
     form.data = form.data.copy()
     form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
     return render(request, "appointments/book.html", {"slot": slot, "form": form})
 
 
-def _remember_confirmation(request, result) -> None:
+def _origin(request) -> services.BookingOrigin | None:
+    """Where a public booking comes from, for the per-address and per-session caps.
+    Staff accounts (made by an administrator) book callers in and are not capped."""
+    if request.user.is_authenticated:
+        return None
+    if not request.session.session_key:
+        request.session.save()
+    return services.BookingOrigin(
+        address_key=address_key(request),
+        session_key=salted_hmac(
+            "joblokal.session", request.session.session_key, algorithm="sha256"
+        ).hexdigest()[:32],
+    )
+
+
+def _remember_confirmation(request, response, result) -> None:
     kept = request.session.get(CONFIRMATIONS, {})
-    earlier = kept.get(result.booking.reference, {})
-    # A duplicate submit has no token of its own; keep the one from the first response.
-    token = result.token or earlier.get("token")
-    kept[result.booking.reference] = {"id": result.booking.pk, "token": token}
+    kept[result.booking.reference] = {"id": result.booking.pk, "slot": result.booking.slot_id}
     request.session[CONFIRMATIONS] = dict(list(kept.items())[-KEEP_CONFIRMATIONS:])
+    # A duplicate submit has no token of its own; the cookie of the first response stays.
+    if result.token:
+        response.set_signed_cookie(
+            MANAGE_COOKIE,
+            result.token,
+            salt=MANAGE_COOKIE_SALT + result.booking.reference,
+            max_age=MANAGE_COOKIE_SECONDS,
+            path=reverse("appointments:confirmation", args=[result.booking.reference]),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+
+
+def _own_booking_in(request, slot) -> str | None:
+    """The reference of this session's confirmed booking in the slot, if it has one."""
+    kept = request.session.get(CONFIRMATIONS, {})
+    ids = {item["id"]: ref for ref, item in kept.items() if item.get("slot") == slot.pk}
+    booking = Booking.objects.filter(pk__in=ids, slot=slot).confirmed().first() if ids else None
+    return ids[booking.pk] if booking else None
 
 
 @never_cache
@@ -172,7 +234,12 @@ def confirmation(request, reference):
         pk=remembered["id"],
         reference=reference,
     )
-    token = remembered.get("token")
+    token = request.get_signed_cookie(
+        MANAGE_COOKIE,
+        default=None,
+        salt=MANAGE_COOKIE_SALT + reference,
+        max_age=MANAGE_COOKIE_SECONDS,
+    )
     context = {
         "booking": booking,
         "token": token,

@@ -4,6 +4,7 @@ from django.views.decorators.http import require_http_methods
 
 from coaches import views, views_casework, views_employers
 from coaches.forms import LoginForm, QueuedPasswordResetForm
+from joblokal.ratelimits import refuse_over
 
 app_name = "coaches"
 
@@ -23,11 +24,14 @@ urlpatterns = [
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "passwort/",
-        get_or_post(
-            auth_views.PasswordResetView.as_view(
-                form_class=QueuedPasswordResetForm,
-                template_name="coaches/password_reset_form.html",
-                success_url=reverse_lazy("coaches:password_reset_done"),
+        # Each request sends a mail: a few per address and hour are plenty for a person.
+        refuse_over(group="password-reset", rate="5/h")(
+            get_or_post(
+                auth_views.PasswordResetView.as_view(
+                    form_class=QueuedPasswordResetForm,
+                    template_name="coaches/password_reset_form.html",
+                    success_url=reverse_lazy("coaches:password_reset_done"),
+                )
             )
         ),
         name="password_reset",

@@ -1,9 +1,10 @@
 """The coach's day: schedule, print view, attendance, walk-ins, outcomes and follow-ups.
 
 Every page and action that touches client data passes `_allowed_days` (invariant 3): a
-coach sees only the days they serve, an administrator sees every day, anyone else is
-refused. Every look at client data is written to the audit log here; every change is
-logged by the domain function that makes it.
+coach sees only the days they serve, a user with the permission to view bookings sees
+every day, anyone else (a staff account without that permission, too) is refused.
+Every look at client data is written to the audit log here; every change is logged by
+the domain function that makes it.
 """
 
 from datetime import date, timedelta
@@ -41,9 +42,13 @@ MAX_ID = 2**63 - 1
 
 
 def _allowed_days(user):
-    """The days whose client data this user may see. Administrators see every day, an
-    active coach the days they serve; everyone else is refused."""
-    if user.is_staff:
+    """The days whose client data this user may see. Whoever holds the explicit
+    permission to view bookings (administrators) sees every day, an active coach the
+    days they serve; everyone else is refused. `is_staff` alone only opens the admin's
+    door, it grants no client data."""
+    # is_staff is checked first only to spare coaches (never staff) the permission queries;
+    # it is the permission that opens every day.
+    if user.is_staff and user.has_perm("appointments.view_booking"):
         return OutreachDay.objects.all()
     coach = Coach.objects.active().filter(user=user).first()
     if coach is None:

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "joblokal.middleware.AdminIdleTimeoutMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -139,7 +140,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that does not answer must not hold a request: rate limits fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL or empty.")
@@ -240,8 +246,26 @@ if envbool("TRUST_X_FORWARDED_PROTO", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "joblokal.views.ratelimited"
-# Header carrying the client address when behind a proxy; empty means REMOTE_ADDR.
-RATELIMIT_IP_META_KEY = envstr("RATELIMIT_IP_META_KEY", "") or None
+# How many proxies in front of the app append to X-Forwarded-For (0: clients connect
+# directly). Rate limits, the login lockout and the booking caps all read the client
+# address through joblokal.client_address, which takes the right-most untrusted entry.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0, minimum=0)
+if TRUSTED_PROXY_HOPS > 5:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_HOPS must be at most 5, not {TRUSTED_PROXY_HOPS}.")
+if envstr("RATELIMIT_IP_META_KEY", ""):
+    # A single header value can be forged and rotated freely; refuse the old setting
+    # rather than run with it silently ignored.
+    raise ImproperlyConfigured(
+        "RATELIMIT_IP_META_KEY is no longer read: set TRUSTED_PROXY_HOPS to the number of "
+        "proxies in front of JobLokal instead."
+    )
+RATELIMIT_IP_META_KEY = "joblokal.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "joblokal.client_address.client_address"
+# Town-hall PCs are shared: a staff session ends when the browser closes and after 8
+# hours at the latest; the admin asks for the password again after 30 idle minutes.
+SESSION_COOKIE_AGE = envint("SESSION_HOURS", 8, minimum=1) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+ADMIN_IDLE_MINUTES = envint("ADMIN_IDLE_MINUTES", 30, minimum=1)
 
 # --- Mail -------------------------------------------------------------------------------
 
@@ -305,6 +329,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish runs in the web request after its commit. While the broker is down each
+# publish costs this retry budget; the outbox sweep sends the row later anyway, so one
+# quick retry is enough (Celery's default of three cost ~0.8 s per mail).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -356,12 +389,30 @@ RETENTION_DAYS = envint("RETENTION_DAYS", 90, minimum=1)
 ACCOMPANIMENT_LAPSE_DAYS = envint("ACCOMPANIMENT_LAPSE_DAYS", 365, minimum=1)
 # "Into work within N weeks of the first visit" in the figures per person.
 JOB_START_WEEKS = envint("JOB_START_WEEKS", 8, minimum=1)
+# Against one client booking out a day: besides one booking per person (phone or email)
+# and day, at most this many bookings of a day from one client address and one session.
+BOOKINGS_PER_ADDRESS_PER_DAY = envint("BOOKINGS_PER_ADDRESS_PER_DAY", 2, minimum=1)
+BOOKINGS_PER_SESSION_PER_DAY = envint("BOOKINGS_PER_SESSION_PER_DAY", 2, minimum=1)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request warnings (404, CSRF, 403) name the path, and a manage or offer link's path
+    # is its secret: the filter replaces it on the loggers that write paths, and on the
+    # handler for anything else.
+    "filters": {"redact_secrets": {"()": "joblokal.logs.RedactSecretPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
+    "loggers": {
+        name: {"filters": ["redact_secrets"]}
+        for name in ("django.request", "django.security", "django.server", "django.security.csrf")
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
 }
 AXES_VERBOSE = False

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.crypto import get_random_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -9,15 +11,16 @@ from django.views.decorators.http import require_GET
 @require_GET
 @never_cache
 def healthz(request):
-    """Report whether the database and, when one is configured, the broker answer."""
-    checks = {"database": _database_ok()}
+    """Report whether the database, the cache and, when one is configured, the broker
+    answer. Only a database failure is a 503: without the broker or the cache, bookings
+    still work (mail waits in the outbox, rate limits fail open), so a load balancer must
+    not take every web process out of service for them; the body says "degraded"."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = _broker_ok()
-    healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "error"} | {
-        name: "ok" if ok else "error" for name, ok in checks.items()
-    }
-    return JsonResponse(body, status=200 if healthy else 503)
+    status = "ok" if all(checks.values()) else "degraded" if checks["database"] else "error"
+    body = {"status": status} | {name: "ok" if ok else "error" for name, ok in checks.items()}
+    return JsonResponse(body, status=200 if checks["database"] else 503)
 
 
 def _database_ok() -> bool:
@@ -25,6 +28,17 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
+    except Exception:
+        return False
+
+
+def _cache_ok() -> bool:
+    key = "healthz:" + get_random_string(12)
+    try:
+        cache.set(key, "1", timeout=10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
     except Exception:
         return False
 

@@ -4,13 +4,16 @@
 - bob: a coach at another site (Bergen, the same date);
 - carla: a client who holds the manage link of her booking, but no account;
 - anonymous: a visitor who is not logged in;
-- admin: an administrator (is_staff).
+- admin: an administrator (is_staff, superuser);
+- stefan: a staff account with only the permission to view municipalities, as a town
+  hall's IT contact might have: he may enter the admin, but sees no client data.
 """
 
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +21,7 @@ from appointments.models import Booking
 from appointments.services import book_slot
 from tests import factories
 
-PERSONAS = ["alice", "bob", "carla", "anonymous", "admin"]
+PERSONAS = ["alice", "bob", "carla", "anonymous", "admin", "stefan"]
 
 
 def book(slot, **fields) -> tuple[Booking, str]:
@@ -39,6 +42,7 @@ class World:
     alice: object
     bob: object
     admin: object
+    stefan: object
     booking: Booking
     token: str
     other_booking: Booking
@@ -67,7 +71,9 @@ def world(db) -> World:
     )
     other_booking, _ = book(other_day.slots.order_by("starts_at")[0], name="Olaf Otto")
     admin = factories.user("admin", is_staff=True, is_superuser=True)
-    return World(day, other_day, alice, bob, admin, booking, token, other_booking)
+    stefan = factories.user("stefan", is_staff=True)
+    stefan.user_permissions.add(Permission.objects.get(codename="view_municipality"))
+    return World(day, other_day, alice, bob, admin, stefan, booking, token, other_booking)
 
 
 @pytest.fixture
@@ -76,8 +82,8 @@ def as_persona(world):
         client = Client()
         if name in ("alice", "bob"):
             client.force_login(getattr(world, name).user)
-        elif name == "admin":
-            client.force_login(world.admin)
+        elif name in ("admin", "stefan"):
+            client.force_login(getattr(world, name))
         elif name == "carla":
             # Carla opens her manage link first: it must give her nothing on staff pages.
             assert client.get(f"/termin/{world.token}/").status_code == 200

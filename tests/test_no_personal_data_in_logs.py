@@ -82,3 +82,58 @@ def test_error_reports_hide_what_a_client_typed(client, db):
     shown = SafeExceptionReporterFilter().get_post_parameters(request)
     assert NAME not in repr(shown)
     assert EMAIL not in repr(shown)
+
+
+def test_a_refused_recipient_is_logged_by_code_not_by_address(db, caplog):
+    import smtplib
+    from unittest import mock
+
+    from appointments import outbox
+    from appointments.models import OutgoingMail
+    from appointments.tasks import send_outgoing_mail
+
+    booking, _ = factories.booking(factories.day().slots.first(), email=EMAIL)
+    row = OutgoingMail.objects.get(booking=booking)
+    OutgoingMail.objects.filter(pk=row.pk).update(status="queued")
+    caplog.set_level(logging.DEBUG)
+    refused = smtplib.SMTPRecipientsRefused({EMAIL: (550, f"<{EMAIL}> unknown".encode())})
+    with mock.patch.object(outbox, "send_message", side_effect=refused):
+        send_outgoing_mail.run(row.pk)
+    assert "failed permanently: SMTPRecipientsRefused (SMTP 550)" in caplog.text
+    # A transient refusal is raised for Celery to log with its retry: without the address.
+    OutgoingMail.objects.filter(pk=row.pk).update(status="queued")
+    later = smtplib.SMTPRecipientsRefused({EMAIL: (450, f"<{EMAIL}> try later".encode())})
+    with (
+        mock.patch.object(outbox, "send_message", side_effect=later),
+        pytest.raises(outbox.TransientMailError) as raised,
+    ):
+        send_outgoing_mail.run(row.pk)
+    assert str(raised.value) == "SMTPRecipientsRefused (SMTP 450)"
+    assert EMAIL not in caplog.text + repr([r.args for r in caplog.records])
+
+
+def test_request_warnings_never_log_a_live_secret_link(db, caplog):
+    from django.test import Client
+
+    booking, token = factories.booking(factories.day().slots.first())
+    caplog.set_level(logging.DEBUG)
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"/termin/{token}/absagen/", {"reason": "x"}).status_code == 403
+    assert strict.get(f"/termin/{token}/gibt-es-nicht/").status_code == 404
+    assert strict.get("/team/passwort/neu/MQ/abc-secret-reset/x/").status_code == 404
+    assert strict.get(f"/gebucht/{booking.reference}/").status_code == 404
+    logged = caplog.text + repr([r.args for r in caplog.records])
+    assert "Forbidden (CSRF" in logged and "Not Found" in logged
+    assert "/termin/***/" in logged
+    for secret in (token, booking.reference, "abc-secret-reset"):
+        assert secret not in logged
+
+
+def test_the_console_handler_redacts_whatever_logger_wrote_a_secret_path():
+    from joblokal.logs import RedactSecretPaths
+
+    record = logging.LogRecord(
+        "any", logging.WARNING, __file__, 1, "saw %s", ("/termin/s3cr3t/",), None
+    )
+    RedactSecretPaths().filter(record)
+    assert record.getMessage() == "saw /termin/***/"

@@ -13,22 +13,23 @@ from django.utils import timezone
 from tests import factories
 from tests.personas import PERSONAS
 
-A, B, C, N, D = "alice", "bob", "carla", "anonymous", "admin"
+A, B, C, N, D, S = "alice", "bob", "carla", "anonymous", "admin", "stefan"
 
 
-def status_row(alice, bob, carla, anonymous, admin):
-    return {A: alice, B: bob, C: carla, N: anonymous, D: admin}
+def status_row(alice, bob, carla, anonymous, admin, stefan):
+    return {A: alice, B: bob, C: carla, N: anonymous, D: admin, S: stefan}
 
 
 def everyone(code):
-    return status_row(code, code, code, code, code)
+    return status_row(code, code, code, code, code, code)
 
 
 # Staff pages: a coach sees their own day; a coach elsewhere is refused; no account means
-# the login page; administrators see everything.
-STAFF_PAGE = status_row(200, 403, 302, 302, 200)
-STAFF_ACTION_GET = status_row(405, 405, 302, 302, 405)  # no account: login first
-STAFF_ONLY = status_row(200, 200, 302, 302, 200)  # pages of any logged-in coach
+# the login page; administrators see everything; a staff account without the permission
+# to view bookings is refused, whatever is_staff says.
+STAFF_PAGE = status_row(200, 403, 302, 302, 200, 403)
+STAFF_ACTION_GET = status_row(405, 405, 302, 302, 405, 405)  # no account: login first
+STAFF_ONLY = status_row(200, 200, 302, 302, 200, 403)  # pages of any logged-in coach
 
 # name: (kwargs key, GET row). Keys name objects of the world below.
 EXPECTED_GET = {
@@ -57,7 +58,7 @@ EXPECTED_GET = {
     "coaches:password_reset_done": (None, everyone(200)),
     "coaches:password_reset_confirm": ("reset", everyone(200)),
     "coaches:password_reset_complete": (None, everyone(200)),
-    "coaches:my_day": (None, status_row(200, 200, 302, 302, 200)),
+    "coaches:my_day": (None, STAFF_ONLY),
     "coaches:follow_ups": (None, STAFF_ONLY),
     "coaches:print_day": ("day_id", STAFF_PAGE),
     "coaches:add_walk_in": ("day_id", STAFF_PAGE),
@@ -98,14 +99,14 @@ EXPECTED_GET = {
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
 # by someone who may not is refused before anything is read.
-STAFF_POST = status_row(302, 403, 302, 302, 302)
+STAFF_POST = status_row(302, 403, 302, 302, 302, 403)
 EXPECTED_POST = {
     "coaches:mark_attended": STAFF_POST,
     "coaches:mark_no_show": STAFF_POST,
     "coaches:undo_attendance": STAFF_POST,
     "coaches:complete_follow_up": STAFF_POST,
-    "coaches:record_outcome": status_row(400, 403, 302, 302, 400),
-    "coaches:add_walk_in": status_row(200, 403, 302, 302, 200),  # the form with its errors
+    "coaches:record_outcome": status_row(400, 403, 302, 302, 400, 403),
+    "coaches:add_walk_in": status_row(200, 403, 302, 302, 200, 403),  # the form with errors
     "appointments:cancel": everyone(302),
     "appointments:move": everyone(302),
     "appointments:erase": everyone(302),
@@ -327,3 +328,30 @@ def test_administrators_get_every_admin_page(as_persona, world):
     for short, url in admin_urls(world):
         expected = NOT_FOR_ADMIN_GET.get(short, 302 if short == "login" else 200)
         assert client.get(url).status_code == expected, (short, url)
+
+
+# Models whose admin pages show client data (or who looked at it).
+CLIENT_DATA_ADMIN = {
+    "appointments_booking",
+    "appointments_waitlistentry",
+    "appointments_outgoingmail",
+    "appointments_auditentry",
+    "appointments_statistics",
+    "appointments_outreachday",
+    "auth_user",
+    "axes_accessattempt",
+    "axes_accessfailurelog",
+    "axes_accesslog",
+}
+
+
+def test_a_staff_account_without_permissions_sees_no_client_data_in_the_admin(as_persona, world):
+    client = as_persona("stefan")
+    shown = {}
+    for short, url in admin_urls(world):
+        model = short.removesuffix("_csv").rsplit("_", 1)[0]
+        if model in CLIENT_DATA_ADMIN or short.startswith("appointments_statistics"):
+            shown[short] = client.get(url).status_code
+    assert shown and all(code in (302, 403) for code in shown.values()), shown
+    # He does get what he was given.
+    assert client.get(reverse("admin:locations_municipality_changelist")).status_code == 200

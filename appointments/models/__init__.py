@@ -380,6 +380,10 @@ class Booking(models.Model):
     follow_up_on = models.DateField(_("Nachfassen am"), null=True, blank=True)
     follow_up_done_at = models.DateTimeField(_("Nachfassen erledigt am"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymisiert am"), null=True, blank=True)
+    # Keyed hashes of the client address and session a public booking came from, for
+    # the per-day caps against booking a day out; erased with the contact data.
+    origin_address = models.CharField(max_length=32, blank=True, default="", editable=False)
+    origin_session = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = BookingQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     CHANGE_BOOKING = "change_booking", _("Termin geändert")
     ADD_WALK_IN = "add_walk_in", _("Person ohne Termin erfasst")
     EXPORT = "export", _("Daten exportiert")
+    VIEW_WAITLIST = "view_waitlist", _("Wartelisten-Eintrag angesehen")
     VIEW_PERSON = "view_person", _("begleitete Person angesehen")
     CHANGE_PERSON = "change_person", _("begleitete Person geändert")
     VIEW_EMPLOYER = "view_employer", _("Arbeitgeber angesehen")

@@ -18,14 +18,15 @@ from appointments.models import (
     Slot,
 )
 from appointments.services.seats import (
-    AlreadyBooked,
     BookingClosed,
+    BookingOrigin,
     BookingResult,
     ClientDetails,
     SlotNotBookable,
     create_booking_row,
-    email_taken,
     lock_day,
+    refuse_if_booked,
+    refuse_over_cap,
     release_seat,
     take_seat,
 )
@@ -37,12 +38,15 @@ def book_slot(
     slot_id: int,
     client: ClientDetails,
     submission_key: str | None = None,
+    origin: BookingOrigin | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Book one seat of a slot for a client, never more seats than the slot has.
 
-    Raises SlotTaken, SlotNotBookable or AlreadyBooked. Posting the same form twice
-    (same submission_key) returns the first booking instead of making a second.
+    Raises SlotTaken, SlotNotBookable, AlreadyBooked (the person, by normalised email or
+    phone, holds a booking that day) or TooManyBookings (the origin's caps for the day are
+    reached). Posting the same form twice (same submission_key) returns the first booking
+    instead of making a second.
     """
     now = now or timezone.now()
     if submission_key:
@@ -52,9 +56,9 @@ def book_slot(
     try:
         with transaction.atomic():
             slot = take_seat(slot_id, now)
-            if email_taken(slot.day_id, client.email):
-                raise AlreadyBooked
-            booking = create_booking_row(slot, client, submission_key, consent_at=now)
+            refuse_if_booked(slot.day_id, email=client.email, phone=client.phone)
+            refuse_over_cap(slot.day_id, origin)
+            booking = create_booking_row(slot, client, submission_key, origin, consent_at=now)
             token = BookingToken.objects.issue(booking=booking)
             outbox.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
     except IntegrityError:
@@ -111,10 +115,10 @@ def move_booking(*, booking: Booking, to_slot_id: int, now=None) -> Booking:
             raise BookingClosed
         if to_slot_id == current.slot_id:
             return current
-        if target_day_id != current.day_id and email_taken(
-            target_day_id, current.email, exclude_pk=current.pk
-        ):
-            raise AlreadyBooked
+        if target_day_id != current.day_id:
+            refuse_if_booked(
+                target_day_id, email=current.email, phone=current.phone, exclude_pk=current.pk
+            )
         new_slot = take_seat(to_slot_id, now)
         release_seat(current.slot_id)
         offer_freed_seat(slot_id=current.slot_id, now=now)

@@ -36,6 +36,8 @@ ERASED_BOOKING_FIELDS = {
     "outcome_note": "",
     "cancel_reason": "",
     "submission_key": None,
+    "origin_address": "",
+    "origin_session": "",
 }
 ERASED_WAITLIST_FIELDS = {"name": "", "email": "", "phone": ""}
 

@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import phonenumbers
+from django.conf import settings
 from django.db.models import F
 
 from appointments.models import (
@@ -30,7 +32,15 @@ class SlotNotBookable(BookingError):
 
 
 class AlreadyBooked(BookingError):
-    """This email address already holds a booking on that day."""
+    """This person (by email or phone number) already holds a booking on that day."""
+
+    def __init__(self, field: str = "email"):
+        super().__init__(field)
+        self.field = field
+
+
+class TooManyBookings(BookingError):
+    """The day already has as many bookings from this client address or session as allowed."""
 
 
 class BookingClosed(BookingError):
@@ -49,6 +59,14 @@ class ClientDetails:
     needs_other: str = ""
     note: str = ""
     language: str = "de"
+
+
+@dataclass(frozen=True)
+class BookingOrigin:
+    """Where a public booking came from, as keyed hashes (never the address itself)."""
+
+    address_key: str = ""
+    session_key: str = ""
 
 
 @dataclass
@@ -100,14 +118,75 @@ def take_seat(slot_id: int, now: datetime) -> Slot:
     return slot
 
 
-def email_taken(day_id: int, email: str, exclude_pk=None) -> bool:
-    if not email:
-        return False
-    bookings = Booking.objects.filter(day_id=day_id, email__iexact=email).confirmed()
-    return bookings.exclude(pk=exclude_pk).exists()
+# Providers whose mailboxes ignore dots in the local part, and their aliases.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
-def create_booking_row(slot, client: ClientDetails, submission_key, **fields) -> Booking:
+def normalised_email(email: str) -> str:
+    """One spelling per mailbox, for the one-booking-per-day rule only: lower case,
+    without a +tag, and without dots where the provider ignores them."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def normalised_phone(phone: str) -> str:
+    """A phone number in E.164 (German numbers without a country code are read as German);
+    anything unparsable is reduced to its digits, so spacing never makes a new person."""
+    try:
+        number = phonenumbers.parse(phone, "DE")
+    except phonenumbers.NumberParseException:
+        return "".join(c for c in phone if c.isdigit())
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def person_booked(day_id: int, *, email: str = "", phone: str = "", exclude_pk=None) -> str:
+    """Which contact ("email" or "phone") already holds a confirmed booking of the day,
+    compared in normalised form, or "" if neither does. Call it under the day lock."""
+    email = normalised_email(email) if email else ""
+    phone = normalised_phone(phone) if phone else ""
+    if not (email or phone):
+        return ""
+    booked = Booking.objects.filter(day_id=day_id).confirmed().exclude(pk=exclude_pk)
+    for other_email, other_phone in booked.values_list("email", "phone"):
+        if email and other_email and normalised_email(other_email) == email:
+            return "email"
+        if phone and other_phone and normalised_phone(other_phone) == phone:
+            return "phone"
+    return ""
+
+
+def refuse_if_booked(day_id: int, *, email: str = "", phone: str = "", exclude_pk=None) -> None:
+    """Raise AlreadyBooked if this person already holds a booking of the day."""
+    field = person_booked(day_id, email=email, phone=phone, exclude_pk=exclude_pk)
+    if field:
+        raise AlreadyBooked(field)
+
+
+def refuse_over_cap(day_id: int, origin: BookingOrigin | None) -> None:
+    """Raise TooManyBookings when the day already holds as many confirmed bookings from
+    this address or session as the settings allow. Call it under the day lock."""
+    if origin is None:
+        return
+    booked = Booking.objects.filter(day_id=day_id).confirmed()
+    caps = [
+        ("origin_address", origin.address_key, settings.BOOKINGS_PER_ADDRESS_PER_DAY),
+        ("origin_session", origin.session_key, settings.BOOKINGS_PER_SESSION_PER_DAY),
+    ]
+    for column, key, cap in caps:
+        if key and booked.filter(**{column: key}).count() >= cap:
+            raise TooManyBookings
+
+
+def create_booking_row(
+    slot, client: ClientDetails, submission_key, origin: BookingOrigin | None = None, **fields
+) -> Booking:
+    if origin is not None:
+        fields |= {"origin_address": origin.address_key, "origin_session": origin.session_key}
     booking = Booking.objects.create(
         slot=slot,
         day_id=slot.day_id,

@@ -21,7 +21,6 @@ from appointments.models import (
     new_token,
 )
 from appointments.services.seats import (
-    AlreadyBooked,
     BookingClosed,
     BookingError,
     BookingResult,
@@ -29,8 +28,10 @@ from appointments.services.seats import (
     SlotNotBookable,
     claim_seat,
     create_booking_row,
-    email_taken,
     lock_day,
+    normalised_email,
+    person_booked,
+    refuse_if_booked,
     release_seat,
 )
 
@@ -65,11 +66,13 @@ def join_waitlist(
             raise SlotNotBookable
         if Slot.objects.bookable(now).on(day).within(day.date, earliest, latest).exists():
             raise SlotsStillFree
-        waiting = WaitlistEntry.objects.filter(
-            day=day, email=email, status=WaitlistStatus.WAITING
-        ).first()
-        if waiting:
-            return waiting
+        # One entry per mailbox: +tags and ignored dots do not make a second person,
+        # whose offers would each hold a seat.
+        wanted = normalised_email(email)
+        waiting = WaitlistEntry.objects.filter(day=day, status=WaitlistStatus.WAITING)
+        for entry in waiting.order_by("pk"):
+            if normalised_email(entry.email) == wanted:
+                return entry
         return WaitlistEntry.objects.create(
             day=day,
             name=name,
@@ -105,7 +108,7 @@ def _offer_to_next(slot: Slot, day: OutreachDay, now: datetime) -> WaitlistEntry
     hours = timedelta(hours=settings.WAITLIST_OFFER_HOURS)
     closes = slot.starts_at - timedelta(hours=settings.BOOKING_CLOSES_HOURS)
     for entry in _matching_entries(slot, day):
-        if email_taken(day.pk, entry.email):
+        if person_booked(day.pk, email=entry.email, phone=entry.phone):
             continue
         # Compare-and-set: a municipality-wide entry may be matched for two days at once.
         offered = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.WAITING).update(
@@ -186,8 +189,7 @@ def accept_waitlist_offer(
             or slot.starts_at <= now
         ):
             raise BookingClosed
-        if email_taken(day.pk, entry.email):
-            raise AlreadyBooked
+        refuse_if_booked(day.pk, email=entry.email, phone=entry.phone)
         client = ClientDetails(
             name=entry.name, email=entry.email, phone=entry.phone, language=entry.language
         )

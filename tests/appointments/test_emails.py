@@ -169,7 +169,10 @@ def test_the_last_failed_try_marks_the_row_failed(slot):
     down = ConnectionRefusedError("down")
     task.push_request(retries=task.max_retries)
     try:
-        with mock.patch.object(outbox, "send_message", side_effect=down), pytest.raises(type(down)):
+        with (
+            mock.patch.object(outbox, "send_message", side_effect=down),
+            pytest.raises(outbox.TransientMailError),
+        ):
             task.run(row.pk)
     finally:
         task.pop_request()

@@ -1,0 +1,73 @@
+"""A broker or cache outage does not turn a committed booking into an error page (issue
+12, defects 1 and 2). The resilience suite in tests/integration repeats this for every
+action against a running server; these are the quick checks of each guard."""
+
+import logging
+
+import pytest
+
+from appointments.models import Booking, MailStatus, OutgoingMail
+from tests import factories
+from tests.appointments.test_booking_form import form_data
+from tests.integration.conftest import free_port, publishing_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed_port():
+    return free_port()  # nothing listens there
+
+
+def test_a_booking_succeeds_while_the_broker_is_down(
+    client, closed_port, caplog, django_capture_on_commit_callbacks
+):
+    slot = factories.day().slots.first()
+    with (
+        publishing_to(f"redis://127.0.0.1:{closed_port}/0"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(f"/buchen/{slot.pk}/", form_data(slot.day))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    booking = Booking.objects.get()
+    assert booking.reference in page and "/termin/" in page
+    # The mail waits in the outbox for the sweep, and the log says so without the address.
+    assert OutgoingMail.objects.get().status == MailStatus.QUEUED
+    assert "not handed to the broker (OperationalError)" in caplog.text
+    assert "maria@example.org" not in caplog.text
+
+
+def test_a_cancel_succeeds_while_the_broker_is_down(
+    client, closed_port, django_capture_on_commit_callbacks
+):
+    booking, token = factories.booking(factories.day().slots.first())
+    with (
+        publishing_to(f"redis://127.0.0.1:{closed_port}/0"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(f"/termin/{token}/absagen/", {"reason": ""})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_a_booking_succeeds_while_the_cache_is_down(client, settings, closed_port, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    caplog.set_level(logging.WARNING)
+    slot = factories.day().slots.first()
+    response = client.post(f"/buchen/{slot.pk}/", form_data(slot.day))
+    assert response.status_code == 302
+    assert Booking.objects.count() == 1
+    assert "Rate limit public-post not checked, the cache is unreachable" in caplog.text
+    assert "127.0.0.1" not in caplog.text.split("cache is unreachable")[1].split("\n")[0]
+    # The login and its lockout do not depend on the cache (django-axes keeps its counts
+    # in the database).
+    login = client.post("/team/anmelden/", {"username": "nobody", "password": "wrong"})
+    assert login.status_code == 200
