@@ -112,14 +112,14 @@ EXPECTED_POST = {
     "appointments:erase": everyone(302),
     # Casework changes need a coach of the person's team; an administrator without a
     # coach profile may read, not write. Invalid forms answer 400.
-    "coaches:start_accompaniment": status_row(400, 403, 302, 302, 403),
-    "coaches:person_constraints": status_row(400, 403, 302, 302, 400),
-    "coaches:add_contact": status_row(400, 403, 302, 302, 403),
-    "coaches:link_visit": status_row(302, 403, 302, 302, 403),
-    "coaches:refer": status_row(302, 403, 302, 302, 403),
-    "coaches:change_referral": status_row(400, 403, 302, 302, 403),
-    "coaches:opening_status": status_row(302, 403, 302, 302, 302),
-    "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403),
+    "coaches:start_accompaniment": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:person_constraints": status_row(400, 403, 302, 302, 400, 403),
+    "coaches:add_contact": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:link_visit": status_row(302, 403, 302, 302, 403, 403),
+    "coaches:refer": status_row(302, 403, 302, 302, 403, 403),
+    "coaches:change_referral": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403),
+    "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
     "appointments:withdraw_consent": everyone(302),
 }
 

@@ -84,7 +84,7 @@ def test_the_migration_removes_raw_tokens_from_stored_sessions():
     store["confirmations"] = {"ABCD-EFGH": {"id": 1, "token": "raw-secret-token"}}
     store["other"] = "kept"
     store.save()
-    module = importlib.import_module("appointments.migrations.0007_drop_raw_tokens_from_sessions")
+    module = importlib.import_module("appointments.migrations.0008_drop_raw_tokens_from_sessions")
     module.drop_raw_tokens(apps, None)
     data = SessionStore(session_key=store.session_key).load()
     assert data == {"confirmations": {"ABCD-EFGH": {"id": 1}}, "other": "kept"}
