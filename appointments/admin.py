@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox, services, statistics
 from appointments.admin_forms import CancelForm, OutreachDayForm, OutreachSeriesForm
+from appointments.admin_publishing import PublishDayMixin, PublishNextForm, PublishSeriesMixin
 from appointments.models import (
     AuditAction,
     AuditEntry,
@@ -36,7 +37,7 @@ from appointments.models import (
 
 
 @admin.register(OutreachSeries)
-class OutreachSeriesAdmin(admin.ModelAdmin):
+class OutreachSeriesAdmin(PublishSeriesMixin, admin.ModelAdmin):
     form = OutreachSeriesForm
     list_display = [
         "site",
@@ -143,6 +144,10 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
             "skipped": services.dates_of_series(series=series, language=get_language()).skipped,
             "title": gettext("Vorschau: %(series)s") % {"series": series},
             "rule": self.rule(series),
+            "drafts": series.days.filter(
+                status=DayStatus.DRAFT, ends_at__gt=timezone.now()
+            ).count(),
+            "publish_form": PublishNextForm(),
         }
         return TemplateResponse(request, "admin/appointments/outreachseries/preview.html", context)
 
@@ -217,7 +222,7 @@ class LifecycleFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutreachDay)
-class OutreachDayAdmin(admin.ModelAdmin):
+class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
     form = OutreachDayForm
     list_display = ["date", "site", "lifecycle", "local_times", "team", "seats"]
     list_filter = [LifecycleFilter, "status", "site__municipality", "team"]
@@ -264,6 +269,15 @@ class OutreachDayAdmin(admin.ModelAdmin):
     @admin.display(description=_("gebucht / Plätze"))
     def seats(self, day):
         return f"{day.seats_booked or 0} / {day.seats_total or 0}"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # A new day has no history: show only what the add form saves.
+            return [
+                (None, {"fields": ["site", "date", "start", "end"]}),
+                *self.fieldsets[1:3],
+            ]
+        return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # A day keeps its venue: its bookings and mails name it. Plan a new day instead.

@@ -36,7 +36,9 @@ class OutreachSeriesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["week_of_month"].help_text = _("Nur für „n-ter Wochentag im Monat“.")
         self.fields["interval_weeks"].help_text = _("Nur für „alle n Wochen“.")
-        self.fields["starts_on"].help_text = _("Feiertage in Niedersachsen fallen aus.")
+        self.fields["starts_on"].help_text = _(
+            "Feiertage im Bundesland des Landkreises fallen aus."
+        )
 
     def clean(self):
         data = super().clean()

@@ -345,6 +345,13 @@ def publish_days(*, days, now=None) -> int:
     return sum(publish_day(day=day) for day in days if day.ends_at > now)
 
 
+def publish_next_days(*, series: OutreachSeries, count: int, now=None) -> int:
+    """Publish the series' next `count` draft days that have not passed; returns how many."""
+    now = now or timezone.now()
+    drafts = series.days.filter(status=DayStatus.DRAFT, ends_at__gt=now).order_by("date")
+    return publish_days(days=list(drafts[: max(count, 0)]), now=now)
+
+
 def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
     """Cancel a day and every booking on it, and queue one "day cancelled" notice per
     booked client. Returns the number of bookings cancelled (0 if already cancelled)."""
