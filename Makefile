@@ -74,7 +74,7 @@ node_modules/.installed-run: package.json package-lock.json
 	fi
 
 # Only when a catalogue changed (the venv is only needed, not compared).
-locale/.compiled: $(wildcard locale/*/LC_MESSAGES/django.po) | $(VENV)/.installed-run
+locale/.compiled: $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)/.installed-run
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
 	touch $@
 

@@ -414,15 +414,15 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
                 cancelled += 1
             except services.PlanningError as error:
                 self.message_user(request, f"{day}: {error}", messages.ERROR)
-        self.message_user(
-            request,
-            gettext(
-                "%(days)s Tage abgesagt. %(bookings)s Buchungen abgesagt; "
-                "die Personen bekommen eine E-Mail."
-            )
-            % {"days": cancelled, "bookings": notified},
-            messages.SUCCESS,
-        )
+        days_text = ngettext("%(n)s Tag abgesagt.", "%(n)s Tage abgesagt.", cancelled) % {
+            "n": cancelled
+        }
+        bookings_text = ngettext(
+            "%(n)s Buchung abgesagt; die Person bekommt eine E-Mail.",
+            "%(n)s Buchungen abgesagt; die Personen bekommen eine E-Mail.",
+            notified,
+        ) % {"n": notified}
+        self.message_user(request, f"{days_text} {bookings_text}", messages.SUCCESS)
         return HttpResponseRedirect(changelist)
 
     # --- Statistics ---

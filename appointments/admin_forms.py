@@ -15,6 +15,10 @@ from coaches.models import Coach
 
 
 class OutreachSeriesForm(forms.ModelForm):
+    # The admin's forms are novalidate; a required Select2 box (the venue) without an
+    # empty option is invalid HTML, so the server alone checks what is required.
+    use_required_attribute = False
+
     class Meta:
         model = OutreachSeries
         fields = [
@@ -52,6 +56,8 @@ class OutreachSeriesForm(forms.ModelForm):
 
 
 class OutreachDayForm(forms.ModelForm):
+    use_required_attribute = False  # as OutreachSeriesForm
+
     start = forms.TimeField(
         label=_("Beginn"),
         help_text=_("Ortszeit, z. B. 9:00"),
