@@ -105,3 +105,14 @@ def test_past_drafts_are_not_published(admin_client, series):
     )
     past.refresh_from_db()
     assert past.status == DayStatus.DRAFT
+
+
+def test_cancelling_one_day_says_so_in_the_singular(admin_client, series):
+    day = series.days.order_by("date").first()
+    response = admin_client.post(
+        reverse("admin:appointments_outreachday_cancel"),
+        {"ids": str(day.pk), "reason": "Der Saal ist nicht frei."},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert any(t.startswith("1 Tag abgesagt. 0 Buchungen abgesagt") for t in texts), texts
