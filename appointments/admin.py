@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox, services, statistics
 from appointments.admin_forms import CancelForm, OutreachDayForm, OutreachSeriesForm
+from appointments.admin_publishing import PublishDayMixin, PublishNextForm, PublishSeriesMixin
 from appointments.models import (
     AuditAction,
     AuditEntry,
@@ -36,18 +37,10 @@ from appointments.models import (
 
 
 @admin.register(OutreachSeries)
-class OutreachSeriesAdmin(admin.ModelAdmin):
+class OutreachSeriesAdmin(PublishSeriesMixin, admin.ModelAdmin):
     form = OutreachSeriesForm
-    list_display = [
-        "site",
-        "rule",
-        "start_time",
-        "end_time",
-        "starts_on",
-        "ends_on",
-        "team",
-        "preview_link",
-    ]
+    # What fits at 1280 px; times and period in one column each, the rest on the page.
+    list_display = ["site", "rule", "times", "period", "team", "preview_link"]
     list_filter = ["recurrence", "weekday", "team", "site__municipality"]
     search_fields = ["site__name", "site__municipality__name"]
     list_select_related = ["site__municipality", "team"]
@@ -80,6 +73,14 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
             "n": series.interval_weeks,
             "weekday": series.get_weekday_display(),
         }
+
+    @admin.display(description=_("Uhrzeit"))
+    def times(self, series):
+        return f"{series.start_time:%H:%M}–{series.end_time:%H:%M}"
+
+    @admin.display(description=_("Zeitraum"), ordering="starts_on")
+    def period(self, series):
+        return f"{series.starts_on:%d.%m.%Y}–{series.ends_on:%d.%m.%Y}"
 
     @admin.display(description=_("Tage"))
     def preview_link(self, series):
@@ -143,6 +144,10 @@ class OutreachSeriesAdmin(admin.ModelAdmin):
             "skipped": services.dates_of_series(series=series, language=get_language()).skipped,
             "title": gettext("Vorschau: %(series)s") % {"series": series},
             "rule": self.rule(series),
+            "drafts": series.days.filter(
+                status=DayStatus.DRAFT, ends_at__gt=timezone.now()
+            ).count(),
+            "publish_form": PublishNextForm(),
         }
         return TemplateResponse(request, "admin/appointments/outreachseries/preview.html", context)
 
@@ -217,9 +222,10 @@ class LifecycleFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutreachDay)
-class OutreachDayAdmin(admin.ModelAdmin):
+class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
     form = OutreachDayForm
-    list_display = ["date", "site", "lifecycle", "local_times", "team", "seats"]
+    # The team is a filter and on the day's page; the list keeps what fits at 1280 px.
+    list_display = ["date", "site", "lifecycle", "local_times", "seats"]
     list_filter = [LifecycleFilter, "status", "site__municipality", "team"]
     search_fields = ["site__name", "site__municipality__name"]
     date_hierarchy = "date"
@@ -264,6 +270,15 @@ class OutreachDayAdmin(admin.ModelAdmin):
     @admin.display(description=_("gebucht / Plätze"))
     def seats(self, day):
         return f"{day.seats_booked or 0} / {day.seats_total or 0}"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # A new day has no history: show only what the add form saves.
+            return [
+                (None, {"fields": ["site", "date", "start", "end"]}),
+                *self.fieldsets[1:3],
+            ]
+        return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # A day keeps its venue: its bookings and mails name it. Plan a new day instead.
@@ -400,15 +415,15 @@ class OutreachDayAdmin(admin.ModelAdmin):
                 cancelled += 1
             except services.PlanningError as error:
                 self.message_user(request, f"{day}: {error}", messages.ERROR)
-        self.message_user(
-            request,
-            gettext(
-                "%(days)s Tage abgesagt. %(bookings)s Buchungen abgesagt; "
-                "die Personen bekommen eine E-Mail."
-            )
-            % {"days": cancelled, "bookings": notified},
-            messages.SUCCESS,
-        )
+        days_text = ngettext("%(n)s Tag abgesagt.", "%(n)s Tage abgesagt.", cancelled) % {
+            "n": cancelled
+        }
+        bookings_text = ngettext(
+            "%(n)s Buchung abgesagt; die Person bekommt eine E-Mail.",
+            "%(n)s Buchungen abgesagt; die Personen bekommen eine E-Mail.",
+            notified,
+        ) % {"n": notified}
+        self.message_user(request, f"{days_text} {bookings_text}", messages.SUCCESS)
         return HttpResponseRedirect(changelist)
 
     # --- Statistics ---
@@ -478,7 +493,8 @@ class BookingAdmin(ReadOnlyAdmin):
     functions (booking form, manage link, coach pages), which keep the seat counter and
     the audit log right."""
 
-    list_display = ["reference", "slot", "status", "channel", "created_at", "erased_on"]
+    # The channel is a filter and on the booking's page; the list fits at 1280 px.
+    list_display = ["reference", "slot", "status", "created_at", "erased_on"]
     list_filter = ["status", "channel", "day__site__municipality", "language"]
     search_fields = ["reference", "name", "email", "phone"]
     date_hierarchy = "created_at"

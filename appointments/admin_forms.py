@@ -15,6 +15,10 @@ from coaches.models import Coach
 
 
 class OutreachSeriesForm(forms.ModelForm):
+    # The admin's forms are novalidate; a required Select2 box (the venue) without an
+    # empty option is invalid HTML, so the server alone checks what is required.
+    use_required_attribute = False
+
     class Meta:
         model = OutreachSeries
         fields = [
@@ -36,7 +40,9 @@ class OutreachSeriesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["week_of_month"].help_text = _("Nur für „n-ter Wochentag im Monat“.")
         self.fields["interval_weeks"].help_text = _("Nur für „alle n Wochen“.")
-        self.fields["starts_on"].help_text = _("Feiertage in Niedersachsen fallen aus.")
+        self.fields["starts_on"].help_text = _(
+            "Feiertage im Bundesland des Landkreises fallen aus."
+        )
 
     def clean(self):
         data = super().clean()
@@ -50,6 +56,8 @@ class OutreachSeriesForm(forms.ModelForm):
 
 
 class OutreachDayForm(forms.ModelForm):
+    use_required_attribute = False  # as OutreachSeriesForm
+
     start = forms.TimeField(
         label=_("Beginn"),
         help_text=_("Ortszeit, z. B. 9:00"),

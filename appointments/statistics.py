@@ -37,7 +37,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
 )
-from locations.models import Municipality, Site
+from locations.models import District, Site
 
 COUNTS = [
     "days_held",
@@ -219,7 +219,9 @@ class MonthField(forms.CharField):
 class StatisticsForm(forms.Form):
     start = MonthField(label=_("von Monat"), required=False)
     end = MonthField(label=_("bis Monat"), required=False)
-    district = forms.ChoiceField(label=_("Landkreis"), required=False)
+    district = forms.ModelChoiceField(
+        label=_("Landkreis"), required=False, queryset=District.objects.none()
+    )
     site = forms.ModelChoiceField(
         queryset=Site.objects.select_related("municipality"),
         required=False,
@@ -229,18 +231,14 @@ class StatisticsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        districts = list(
-            Municipality.objects.order_by("district").values_list("district", flat=True).distinct()
-        )
+        districts = District.objects.filter(municipalities__isnull=False).distinct()
+        self.fields["district"].queryset = districts
         # Across the whole country a table per municipality would have thousands of rows:
         # with several Landkreise, the page shows one at a time (the first by default).
-        self.default_district = districts[0] if len(districts) > 1 else ""
-        self.fields["district"].choices = (
-            [(d, d) for d in districts]
-            if len(districts) > 1
-            else [("", _("alle"))] + [(d, d) for d in districts]
-        )
-        self.fields["district"].initial = self.default_district
+        several = len(districts) > 1
+        self.default_district = districts[0] if several else None
+        self.fields["district"].empty_label = None if several else _("alle")
+        self.fields["district"].initial = self.default_district and self.default_district.pk
         district = self.chosen_district()
         if district:
             self.fields["site"].queryset = self.fields["site"].queryset.filter(
@@ -259,8 +257,8 @@ class StatisticsForm(forms.Form):
             self.add_error("end", _("Bitte wählen Sie höchstens drei Jahre."))
         return data
 
-    def chosen_district(self) -> str:
-        """The Landkreis whose figures are shown ("" for all, where there is only one)."""
+    def chosen_district(self) -> District | None:
+        """The Landkreis whose figures are shown (None for all, where there is only one)."""
         if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
             return self.cleaned_data["district"]
         return self.default_district

@@ -54,7 +54,7 @@ from appointments.models import (  # noqa: E402
 )
 from appointments.services.seats import REFERENCE_ALPHABET  # noqa: E402
 from coaches.models import Coach, Specialism, Team  # noqa: E402
-from locations.models import Municipality, Site  # noqa: E402
+from locations.models import District, Municipality, Site  # noqa: E402
 
 User = get_user_model()
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -227,14 +227,20 @@ def write_structure(cur, plan, rng):
     n_muni = plan.districts * MUNICIPALITIES_PER_DISTRICT
     copy(
         cur,
+        District,
+        ["id", "name", "state"],
+        ((d + 1, f"Landkreis {d + 1:03d}", "NI") for d in range(plan.districts)),
+    )
+    copy(
+        cur,
         Municipality,
-        ["id", "name", "slug", "district", "active", "contact_name", "contact_email"],
+        ["id", "name", "slug", "district_id", "active", "contact_name", "contact_email"],
         (
             (
                 m + 1,
                 f"Gemeinde {m + 1:05d}",
                 f"gemeinde-{m + 1:05d}",
-                f"Landkreis {m // MUNICIPALITIES_PER_DISTRICT + 1:03d}",
+                m // MUNICIPALITIES_PER_DISTRICT + 1,
                 True,
                 "Frau Rathaus",
                 f"rathaus{m + 1}@example.org",
@@ -746,7 +752,8 @@ def restore_foreign_keys(cur, keys):
 def truncate(cur):
     tables = [
         m._meta.db_table
-        for m in (Municipality, Specialism, User, OutreachDay, Slot, Booking, Coach, Team)
+        for m in (District, Municipality, Specialism, User, OutreachDay, Slot, Booking)
+        + (Coach, Team)
     ]
     # CASCADE empties every table that points at these, including ones added later.
     cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
@@ -778,7 +785,8 @@ def generate(bookings_wanted, seed=8, districts=DISTRICTS, write_fixture=True):
         write_bookings(cur, plan, bookings)
         reset_sequences(
             cur,
-            [Municipality, Site, Specialism, User, Coach, Team, OutreachSeries, OutreachDay]
+            [District, Municipality, Site, Specialism, User, Coach, Team, OutreachSeries]
+            + [OutreachDay]
             + [DayCoach, Slot, Booking, BookingToken, BookingOutcome],
         )
         t = clock.monotonic()

@@ -146,10 +146,13 @@ def _make_bookings(count):
 
     from appointments.models import Booking, DayStatus
     from appointments.services import create_day, new_reference
-    from locations.models import Municipality, Site
+    from locations.models import District, Municipality, Site
 
     stamp = datetime.now(UTC).strftime("%H%M%S%f")
-    town = Municipality.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}", district="x")
+    district, _ = District.objects.get_or_create(name="Bench")
+    town = Municipality.objects.create(
+        name=f"Bench {stamp}", slug=f"bench-{stamp}", district=district
+    )
     site = Site.objects.create(municipality=town, name="Rathaus", address="Markt 1")
     day = create_day(
         site=site,

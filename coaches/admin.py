@@ -1,6 +1,34 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 
 from coaches.models import Coach, Specialism, Team
+
+
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """Django marks the password summary (a div) disabled, which HTML does not allow on a
+    div; the field stays disabled, so a submitted value is still ignored."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("disabled", None)
+        return context
+
+
+class StaffUserChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget.__class__ = PasswordSummaryWidget
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    form = StaffUserChangeForm
 
 
 @admin.register(Specialism)
@@ -18,6 +46,13 @@ class CoachAdmin(admin.ModelAdmin):
     filter_horizontal = ["specialisms"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # The admin's forms are novalidate; a required Select2 box without an empty
+        # option is invalid HTML, so the server alone checks what is required.
+        form.use_required_attribute = False
+        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("specialisms")

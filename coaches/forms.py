@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox
+from appointments.forms import LineField, PhoneField
 from appointments.models import MailKind, OutcomeCode, Slot
 from appointments.services import ClientDetails, follow_up_too_late_message, latest_follow_up
 from coaches.models import Specialism
@@ -51,10 +52,20 @@ class DayPickerForm(forms.Form):
 class BoundedUsernameMixin:
     """Django sets the username's max_length after the field is built, so no validator
     enforces it; an overlong name then reached the lockout log's 255-character column and
-    failed with a 500. Validate the length before anything authenticates."""
+    failed with a 500. Validate the length before anything authenticates.
+
+    A failed login says so, whether the name or the password was wrong, so it does not
+    reveal which accounts exist."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": _(
+                "Die Anmeldung hat nicht geklappt. Benutzername oder Passwort stimmen nicht. "
+                "Bitte versuchen Sie es noch einmal."
+            ),
+        }
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length or 150))
 
@@ -98,6 +109,13 @@ class SlotChoiceField(forms.ModelChoiceField):
         return _("%(time)s (frei)") % {"time": label}
 
 
+def current_slot(slots: list, now):
+    """The slot running now, else the next one, else the day's last (in time order)."""
+    upcoming = [slot for slot in slots if slot.ends_at > now]
+    chosen = upcoming[0] if upcoming else (slots[-1] if slots else None)
+    return chosen and chosen.pk
+
+
 class WalkInForm(forms.Form):
     slot = SlotChoiceField(
         label=_("Uhrzeit"),
@@ -106,8 +124,9 @@ class WalkInForm(forms.Form):
         error_messages={"invalid_choice": _("Bitte wählen Sie eine Uhrzeit aus der Liste.")},
         help_text=_("Ist die Zeit schon voll, zählt die Person zusätzlich."),
     )
-    name = forms.CharField(label=_("Name"), max_length=120)
-    phone = forms.CharField(label=_("Telefon (freiwillig)"), max_length=40, required=False)
+    # The booking form's cleaning: no control characters, one line, a plausible number.
+    name = LineField(label=_("Name"), max_length=120)
+    phone = PhoneField(label=_("Telefon (freiwillig)"), max_length=40, required=False)
     topics = forms.ModelMultipleChoiceField(
         label=_("Anliegen"),
         queryset=Specialism.objects.all(),
@@ -124,9 +143,11 @@ class WalkInForm(forms.Form):
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, day, **kwargs):
+    def __init__(self, *args, day, now=None, **kwargs):
         super().__init__(*args, **kwargs)
+        slots = list(day.slots.order_by("starts_at"))
         self.fields["slot"].queryset = day.slots.order_by("starts_at")
+        self.fields["slot"].initial = current_slot(slots, now or timezone.now())
         self.fields["submission_key"].initial = secrets.token_urlsafe(24)
 
     def client(self) -> ClientDetails:
@@ -154,10 +175,10 @@ class OutcomeForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Kurze Notiz"),
-        max_length=500,
+        max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Was wurde vereinbart? Höchstens 500 Zeichen."),
+        help_text=_("Was wurde vereinbart? Höchstens 1.000 Zeichen."),
     )
     follow_up_on = forms.DateField(
         label=_("Nachfassen am (freiwillig)"),

@@ -262,7 +262,7 @@ def complete_follow_up(request, booking_id: int):
 @require_http_methods(["GET", "POST"])
 def add_walk_in(request, day_id: int):
     day = _get_day(request, day_id)
-    form = WalkInForm(request.POST or None, day=day)
+    form = WalkInForm(request.POST or None, day=day, now=timezone.now())
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.add_walk_in(
@@ -288,15 +288,20 @@ def add_walk_in(request, day_id: int):
 @never_cache
 @require_GET
 def follow_ups(request):
+    """The follow-ups this user set ("mine", the default), or those of every coach on the
+    days this user serves ("team")."""
     today = timezone.localdate()
+    whose = "team" if request.GET.get("wer") == "team" else "mine"
+    open_follow_ups = Booking.objects.filter(
+        day__in=_allowed_days(request.user),
+        status=BookingStatus.ATTENDED,
+        follow_up_done_at=None,
+        follow_up_on__isnull=False,
+    )
+    if whose == "mine":
+        open_follow_ups = open_follow_ups.filter(follow_up_by=request.user)
     open_follow_ups = list(
-        Booking.objects.filter(
-            day__in=_allowed_days(request.user),
-            status=BookingStatus.ATTENDED,
-            follow_up_done_at=None,
-            follow_up_on__isnull=False,
-        )
-        .select_related("day__site__municipality", "slot")
+        open_follow_ups.select_related("day__site__municipality", "slot", "follow_up_by__coach")
         .prefetch_related("outcomes")
         .order_by("follow_up_on", "slot__starts_at")
     )
@@ -305,6 +310,7 @@ def follow_ups(request):
     )
     context = {
         "today": today,
+        "whose": whose,
         "due": [b for b in open_follow_ups if b.follow_up_on <= today],
         "later": [b for b in open_follow_ups if b.follow_up_on > today],
     }

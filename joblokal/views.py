@@ -59,7 +59,11 @@ def page_not_found(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    # A coach who hits a day they do not serve goes back to their own day, not to the
+    # public start page.
+    user = getattr(request, "user", None)
+    is_coach = bool(user and user.is_authenticated and hasattr(user, "coach"))
+    return render(request, "403.html", {"back_to_my_day": is_coach}, status=403)
 
 
 def server_error(request):

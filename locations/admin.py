@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from locations.models import Municipality, Site
+from locations.models import District, Municipality, Site
 
 
 def plan_url(site: Site) -> str:
@@ -40,11 +40,19 @@ class SiteInline(admin.StackedInline):
         )
 
 
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "state"]
+    list_filter = ["state"]
+    search_fields = ["name"]
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
     list_display = ["name", "district", "active", "contact_name"]
     list_filter = ["active", "district"]
-    search_fields = ["name", "district", "contact_name"]
+    list_select_related = ["district"]
+    search_fields = ["name", "district__name", "contact_name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SiteInline]
     fieldsets = [
@@ -58,7 +66,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         # Most municipalities are in the job centre's own district.
         district = Municipality.objects.values_list("district", flat=True).last()
-        return {"district": district or "", **super().get_changeform_initial_data(request)}
+        return {"district": district, **super().get_changeform_initial_data(request)}
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

@@ -1,18 +1,26 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from locations.models import District
+
 
 class MunicipalitySearchForm(forms.Form):
     """Find one's municipality among many: by name, or by Landkreis."""
 
     q = forms.CharField(label=_("Ihr Ort oder Ihre Postleitzahl"), required=False, max_length=80)
-    landkreis = forms.ChoiceField(label=_("Landkreis"), required=False)
+    # By name, so the address stays readable: ?landkreis=Landkreis+Celle
+    landkreis = forms.ModelChoiceField(
+        label=_("Landkreis"),
+        required=False,
+        queryset=District.objects.none(),
+        to_field_name="name",
+        empty_label=_("alle Landkreise"),
+    )
 
-    def __init__(self, *args, districts=(), **kwargs):
+    def __init__(self, *args, districts=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["landkreis"].choices = [("", _("alle Landkreise"))] + [
-            (d, d) for d in districts
-        ]
+        if districts is not None:
+            self.fields["landkreis"].queryset = districts
 
     def filter(self, municipalities):
         if not self.is_valid():

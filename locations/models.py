@@ -33,6 +33,42 @@ def osm_url(*, latitude, longitude, address: str) -> str:
     return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
+class State(models.TextChoices):
+    """The German states, by the code the holiday calendar uses."""
+
+    BW = "BW", _("Baden-Württemberg")
+    BY = "BY", _("Bayern")
+    BE = "BE", _("Berlin")
+    BB = "BB", _("Brandenburg")
+    HB = "HB", _("Bremen")
+    HH = "HH", _("Hamburg")
+    HE = "HE", _("Hessen")
+    MV = "MV", _("Mecklenburg-Vorpommern")
+    NI = "NI", _("Niedersachsen")
+    NW = "NW", _("Nordrhein-Westfalen")
+    RP = "RP", _("Rheinland-Pfalz")
+    SL = "SL", _("Saarland")
+    SN = "SN", _("Sachsen")
+    ST = "ST", _("Sachsen-Anhalt")
+    SH = "SH", _("Schleswig-Holstein")
+    TH = "TH", _("Thüringen")
+
+
+class District(models.Model):
+    """A Landkreis (or kreisfreie Stadt); its state decides the public holidays."""
+
+    name = models.CharField(_("Name"), max_length=120, unique=True)
+    state = models.CharField(_("Bundesland"), max_length=2, choices=State, default=State.NI)
+
+    class Meta:
+        verbose_name = _("Landkreis")
+        verbose_name_plural = _("Landkreise")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class MunicipalityQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
@@ -52,7 +88,12 @@ class Municipality(models.Model):
 
     name = models.CharField(_("Name"), max_length=120)
     slug = models.SlugField(_("Kurzname in der Adresse"), max_length=120, unique=True)
-    district = models.CharField(_("Landkreis"), max_length=120)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=_("Landkreis"),
+    )
     active = models.BooleanField(_("aktiv"), default=True)
     contact_name = models.CharField(_("Ansprechperson im Rathaus"), max_length=120, blank=True)
     contact_email = models.EmailField(_("E-Mail der Ansprechperson"), blank=True)

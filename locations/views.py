@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
 from locations.forms import MunicipalitySearchForm
-from locations.models import Municipality, fold, split_list
+from locations.models import District, Municipality, fold, split_list
 
 DAYS_PER_MUNICIPALITY = 3
 SLOTS_PER_SITE = 3
@@ -34,8 +34,8 @@ def start(request):
     days: venue, specialisms, free slots. The query count does not grow with the data."""
     now = timezone.now()
     municipalities = Municipality.objects.active()
-    districts = municipalities.order_by("district").values_list("district", flat=True).distinct()
-    search = MunicipalitySearchForm(request.GET or None, districts=list(districts))
+    districts = District.objects.filter(municipalities__active=True).distinct()
+    search = MunicipalitySearchForm(request.GET or None, districts=districts)
     found = search.filter(municipalities)
     no_match = bool(search.is_valid() and search.cleaned_data["q"] and not found.exists())
     if no_match:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from appointments.models import DayStatus
 from appointments.services import ClientDetails, book_slot, create_day
 from coaches.models import Coach, Specialism, Team
-from locations.models import Municipality, Site
+from locations.models import District, Municipality, Site
 
 _seq = itertools.count(1)
 
@@ -24,9 +24,16 @@ def municipality(name=None, **fields):
     return Municipality.objects.create(
         name=name,
         slug=fields.pop("slug", f"gemeinde-{n}"),
-        district=fields.pop("district", "Landkreis Celle"),
+        district=district(fields.pop("district", "Landkreis Celle")),
         **fields,
     )
+
+
+def district(name="Landkreis Celle", state="NI"):
+    """A Landkreis by name (an existing row is reused); a District passes through."""
+    if isinstance(name, District):
+        return name
+    return District.objects.get_or_create(name=name, defaults={"state": state})[0]
 
 
 def site(municipality_=None, **fields):

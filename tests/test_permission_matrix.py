@@ -128,6 +128,7 @@ EXPECTED_POST = {
 ADMIN_MODELS = {
     "auth_group",
     "auth_user",
+    "locations_district",
     "locations_municipality",
     "locations_site",
     "coaches_specialism",
@@ -176,6 +177,9 @@ NOT_FOR_ADMIN_GET = {
     "appointments_auditentry_add": 403,
     "appointments_auditentry_delete": 403,
     "appointments_outgoingmail_add": 403,
+    # Publishing changes something: POST only.
+    "appointments_outreachday_publish": 405,
+    "appointments_outreachseries_publish": 405,
 }
 
 
@@ -304,7 +308,9 @@ def admin_urls(world):
         if short in {"view_on_site", "logout"}:
             continue
         kwargs = {"app_label": "appointments"} if short == "app_list" else {}
-        if short.endswith(("_change", "_delete", "_history", "_password_change", "_preview")):
+        if short.endswith(
+            ("_change", "_delete", "_history", "_password_change", "_preview", "_publish")
+        ):
             obj = objects.get(short.rsplit("_", 1)[0].removesuffix("_password"))
             if obj is None:
                 continue

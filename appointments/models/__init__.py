@@ -379,6 +379,14 @@ class Booking(models.Model):
     outcome_recorded_at = models.DateTimeField(_("Ergebnis erfasst am"), null=True, blank=True)
     follow_up_on = models.DateField(_("Nachfassen am"), null=True, blank=True)
     follow_up_done_at = models.DateTimeField(_("Nachfassen erledigt am"), null=True, blank=True)
+    follow_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Nachfassen eingetragen von"),
+    )
     anonymised_at = models.DateTimeField(_("anonymisiert am"), null=True, blank=True)
     # Keyed hashes of the client address and session a public booking came from, for
     # the per-day caps against booking a day out; erased with the contact data.

@@ -213,13 +213,14 @@ def series_dates(
     ends_on: date,
     week_of_month: int | None = None,
     interval_weeks: int = 1,
+    state: str = "NI",
     language: str = "de",
 ) -> SeriesDates:
     """The dates a series rule yields between two dates, without the public holidays of
-    Lower Saxony, which are returned separately. Pure: no database."""
+    the state (a District.state code), which are returned separately. Pure: no database."""
     public = holidays.country_holidays(
         "DE",
-        subdiv="NI",
+        subdiv=state,
         years=range(starts_on.year, ends_on.year + 1),
         language="en_US" if language.startswith("en") else "de",
     )
@@ -240,7 +241,7 @@ def series_dates(
 
 
 def dates_of_series(*, series, language: str = "de") -> SeriesDates:
-    """series_dates for a saved (or unsaved) OutreachSeries."""
+    """series_dates for a saved (or unsaved) OutreachSeries, with its Landkreis' holidays."""
     return series_dates(
         recurrence=series.recurrence,
         weekday=series.weekday,
@@ -248,6 +249,7 @@ def dates_of_series(*, series, language: str = "de") -> SeriesDates:
         ends_on=series.ends_on,
         week_of_month=series.week_of_month,
         interval_weeks=series.interval_weeks,
+        state=series.site.municipality.district.state,
         language=language,
     )
 
@@ -341,6 +343,13 @@ def publish_days(*, days, now=None) -> int:
     """Publish the draft days among these that have not passed; returns how many."""
     now = now or timezone.now()
     return sum(publish_day(day=day) for day in days if day.ends_at > now)
+
+
+def publish_next_days(*, series: OutreachSeries, count: int, now=None) -> int:
+    """Publish the series' next `count` draft days that have not passed; returns how many."""
+    now = now or timezone.now()
+    drafts = series.days.filter(status=DayStatus.DRAFT, ends_at__gt=now).order_by("date")
+    return publish_days(days=list(drafts[: max(count, 0)]), now=now)
 
 
 def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:

@@ -201,6 +201,8 @@ def record_outcome(
         )
         if follow_up_on != current.follow_up_on:
             current.follow_up_done_at = None
+            # Whoever sets (or moves) the date owns the follow-up.
+            current.follow_up_by = user if follow_up_on else None
         current.outcome_note = note[:1000]
         current.outcome_recorded_at = now
         current.follow_up_on = follow_up_on
@@ -210,6 +212,7 @@ def record_outcome(
                 "outcome_recorded_at",
                 "follow_up_on",
                 "follow_up_done_at",
+                "follow_up_by",
                 "updated_at",
             ]
         )

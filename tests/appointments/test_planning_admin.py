@@ -44,7 +44,7 @@ def test_a_new_municipality_with_its_venue_leads_straight_to_planning(admin_clie
         {
             "name": "Hambühren",
             "slug": "hambuehren",
-            "district": "Landkreis Celle",
+            "district": factories.district("Landkreis Celle").pk,
             "active": "on",
             "contact_name": "Frau Meyer",
             "contact_email": "meyer@hambuehren.example",
@@ -77,7 +77,7 @@ def test_a_municipality_needs_its_venue(admin_client):
         {
             "name": "Eicklingen",
             "slug": "eicklingen",
-            "district": "Celle",
+            "district": factories.district("Landkreis Celle").pk,
             **inline_management(total=0),
         },
     )

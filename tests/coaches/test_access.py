@@ -14,7 +14,8 @@ from tests.personas import PERSONAS
 ENDPOINTS = {
     # name: (method, url, post data)
     "my_day": ("get", lambda w: f"/team/?date={w.day.date:%Y-%m-%d}", None),
-    "follow_ups": ("get", lambda w: "/team/nachfassen/", None),
+    # The team view: the widest the list gets ("mine" is a subset of it).
+    "follow_ups": ("get", lambda w: "/team/nachfassen/?wer=team", None),
     "print_day": ("get", lambda w: f"/team/tage/{w.day.pk}/drucken/", None),
     "booking": ("get", lambda w: f"/team/termine/{w.booking.pk}/", None),
     "walk_in_form": ("get", lambda w: f"/team/tage/{w.day.pk}/ohne-termin/", None),

@@ -252,7 +252,7 @@ def test_an_outcome_needs_an_attended_client(world, as_persona):
             {"codes": ["advice"], "follow_up_on": "2001-01-01"},
             "Bitte wählen Sie ein Datum zwischen",
         ),
-        ({"codes": ["advice"], "note": "x" * 501}, "höchstens 500 Zeichen"),
+        ({"codes": ["advice"], "note": "x" * 1001}, "höchstens 1000 Zeichen"),
     ],
 )
 def test_bad_outcome_input_gets_a_clear_message_and_saves_nothing(world, as_persona, data, message):

@@ -110,8 +110,9 @@ def html_pages(tmp_path):
     collected: list[Path] = []
 
     def save(page, name: str) -> None:
+        """A Playwright page (its current DOM) or the HTML text the server sent."""
         path = tmp_path / f"{len(collected):02d}-{name}.html"
-        path.write_text(page.content(), encoding="utf-8")
+        path.write_text(page if isinstance(page, str) else page.content(), encoding="utf-8")
         collected.append(path)
 
     yield save

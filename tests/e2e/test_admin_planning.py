@@ -25,12 +25,13 @@ def test_an_administrator_plans_a_new_municipality_and_a_client_books_it(page, h
     team = factories.team(
         factories.coach("Anna Berg"), factories.coach("Ben Koch"), name="Team Süd"
     )
+    factories.district("Landkreis Celle")
     log_in(page)
 
     page.get_by_role("link", name="Neue Gemeinde mit Ort anlegen").click()
     page.fill("#id_name", "Hambühren")
     page.fill("#id_slug", "hambuehren")
-    page.fill("#id_district", "Landkreis Celle")
+    page.select_option("#id_district", label="Landkreis Celle")
     page.fill("#id_contact_name", "Frau Meyer")
     page.fill("#id_contact_phone", "05084 1234")
     page.fill("#id_sites-0-name", "Rathaus")
