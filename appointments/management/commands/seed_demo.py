@@ -30,6 +30,7 @@ from appointments.services import (
     publish_days,
     record_outcome,
 )
+from coaches.management.commands.seed_casework import seed_casework
 from coaches.models import Coach, Specialism, Team
 from locations.models import District, Municipality, Site, State
 
@@ -42,8 +43,8 @@ PUBLISH_AHEAD_DAYS = 100
 SPECIALISMS = [
     (
         "familie-und-beruf",
-        "Familie und Beruf",
-        "Für Frauen, die Familie und Arbeit zusammenbringen wollen.",
+        "Familie und Beruf – für Mütter und Väter",
+        "Für Eltern, die Familie und Arbeit zusammenbringen wollen.",
     ),
     (
         "langzeitarbeitslosigkeit",
@@ -108,6 +109,24 @@ SITES = [
     ),
 ]
 
+# Postcodes, member villages (Ortsteile) and approximate coordinates, for the place search
+# and the map link.
+PLACES = {
+    "wathlingen": {
+        "postcodes": "29339",
+        "member_villages": "Adelheidsdorf, Nienhagen, Wathlingen",
+        "latitude": "52.537",
+        "longitude": "10.149",
+    },
+    "bergen": {"postcodes": "29303", "latitude": "52.809", "longitude": "9.963"},
+    "hambuehren": {
+        "postcodes": "29313",
+        "member_villages": "Oldau, Ovelgönne",
+        "latitude": "52.630",
+        "longitude": "9.980",
+    },
+}
+
 # Upcoming bookings have mail addresses, so their confirmations show in var/mail/.
 DEMO_CLIENTS = [
     ClientDetails(
@@ -152,7 +171,7 @@ class Command(BaseCommand):
         )
         for slug, name, site_name, address, room, step_free, team, weekday, n in SITES:
             municipality, _ = Municipality.objects.get_or_create(
-                slug=slug, defaults={"name": name, "district": celle}
+                slug=slug, defaults={"name": name, "district": celle, **PLACES[slug]}
             )
             site, _ = Site.objects.get_or_create(
                 municipality=municipality,
@@ -162,11 +181,14 @@ class Command(BaseCommand):
                     "room": room,
                     "step_free": step_free,
                     "directions": "Bus bis Haltestelle Rathaus, dann 2 Minuten zu Fuß.",
+                    "bus_stop": f"{name.split()[-1]}, Rathaus",
                 },
             )
             if slug == "wathlingen":
                 self.today(site, today, teams[team], specialisms)
             self.series(site, teams[team], weekday, n, today, specialisms)
+        # Accompanied persons, employers, openings and referrals, on these bookings.
+        seed_casework()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Logins (password: {DEMO_PASSWORD}):")
         )
