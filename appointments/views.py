@@ -257,7 +257,7 @@ def _booking_for_token(token: str) -> Booking:
     booking = (
         Booking.objects.by_token(token)
         # The accompanied person too: the page offers withdrawing consent.
-        .select_related("slot__day__site__municipality", "person_visit__person")
+        .select_related("slot__day__site__municipality__district", "person_visit__person")
         .prefetch_related("topics")
         .filter(anonymised_at=None)
         .first()

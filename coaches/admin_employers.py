@@ -6,7 +6,8 @@ from django.contrib import admin
 from coaches.models_employers import Employer, Opening
 
 
-class OpeningInline(admin.TabularInline):
+class OpeningInline(admin.StackedInline):
+    # Stacked: each field has its own label (a tabular row has only column headers).
     model = Opening
     extra = 1
     fields = [

@@ -49,7 +49,9 @@ def _viewer(user) -> None:
 
 
 def _get_person(request, person_id: int) -> Person:
-    person = _first_or_404(Person.objects.select_related("municipality", "team"), person_id)
+    person = _first_or_404(
+        Person.objects.select_related("municipality__district", "team"), person_id
+    )
     if not casework.persons_visible_to(request.user).filter(pk=person.pk).exists():
         raise PermissionDenied
     return person
@@ -243,7 +245,6 @@ def link_visit(request, person_id: int, booking_id: int):
 @require_GET
 def person_matches(request, person_id: int):
     person = _get_person(request, person_id)
-    person = Person.objects.select_related("municipality").get(pk=person.pk)
     casework.audit_person(user=request.user, person=person, action=AuditAction.VIEW_PERSON)
     found = matching.match_openings(
         person=person,

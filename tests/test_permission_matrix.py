@@ -358,6 +358,9 @@ def test_a_staff_account_without_permissions_sees_no_client_data_in_the_admin(as
         model = short.removesuffix("_csv").rsplit("_", 1)[0]
         if model in CLIENT_DATA_ADMIN or short.startswith("appointments_statistics"):
             shown[short] = client.get(url).status_code
-    assert shown and all(code in (302, 403) for code in shown.values()), shown
+    # 405: a POST-only action answers a GET before it reads anything.
+    assert shown and all(code in (302, 403, 405) for code in shown.values()), {
+        k: v for k, v in shown.items() if v not in (302, 403, 405)
+    }
     # He does get what he was given.
     assert client.get(reverse("admin:locations_municipality_changelist")).status_code == 200

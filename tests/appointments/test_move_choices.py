@@ -59,7 +59,11 @@ def bulk_days(sites, per_site):
 
 def bulk_sites(district, count, prefix):
     municipalities = Municipality.objects.bulk_create(
-        Municipality(name=f"{prefix} {n}", slug=f"{prefix.lower()}-{n}", district=district)
+        Municipality(
+            name=f"{prefix} {n}",
+            slug=f"{prefix.lower()}-{n}",
+            district=factories.district(district),
+        )
         for n in range(count)
     )
     return Site.objects.bulk_create(

@@ -216,7 +216,11 @@ def test_generation_refuses_a_series_planned_too_far_ahead():
 
 
 def test_the_series_rules_name_the_field_at_fault():
+    from django.utils import translation
+
     from appointments.services import series_problems
+
+    translation.activate("de")  # the messages are built in the active language
 
     problems = series_problems(
         recurrence=Recurrence.MONTHLY,
