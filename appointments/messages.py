@@ -32,7 +32,7 @@ ICS_KINDS = {
 
 def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailMultiAlternatives:
     booking = mail.booking
-    recipient = booking or mail.waitlist_entry or mail.user
+    recipient = mail.recipient
     language = getattr(recipient, "language", settings.LANGUAGE_CODE)
     context = {
         "mail": mail,
@@ -49,6 +49,8 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         context.update(offer_context(mail))
     if mail.kind == MailKind.PASSWORD_RESET:
         context["reset_url"] = password_reset_url(mail.user)
+    if mail.enrolment_id:
+        context.update(programme_context(mail))
     return make_message(
         mail.kind,
         to=recipient.email,
@@ -59,6 +61,22 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         else None,
         message_id=message_id(mail),
     )
+
+
+def programme_context(mail: OutgoingMail) -> dict:
+    """The participant, cohort, programme and sessions a programme notice names."""
+    enrolment = mail.enrolment
+    cohort = enrolment.cohort
+    sessions = list(cohort.sessions.order_by("starts_at"))
+    upcoming = [s for s in sessions if s.starts_at > timezone.now()]
+    return {
+        "person": enrolment.person,
+        "cohort": cohort,
+        "programme": cohort.programme,
+        "site": cohort.programme.site,
+        "sessions": sessions,
+        "next_session": upcoming[0] if upcoming else None,
+    }
 
 
 def message_id(mail: OutgoingMail) -> str:
