@@ -9,8 +9,9 @@ the database's last line. Notices go through the outbox, keyed so each goes out 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,36 @@ class ProgrammeRefused(Exception):
 
 class CohortFull(ProgrammeRefused):
     """The last place went to someone else a moment ago."""
+
+
+def cohorts_visible_to(user: AbstractBaseUser):
+    """The cohorts this user may see: all for an administrator, those of programmes the
+    coach's team runs or the coach leads, none for anyone else (not even is_staff)."""
+    if not user.is_active:
+        return Cohort.objects.none()
+    if user.is_superuser:
+        return Cohort.objects.all()
+    coach = Coach.objects.active().filter(user=user).first()
+    if coach is None:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(
+        Q(programme__team__members=coach)
+        | Q(programme__team__lead=coach)
+        | Q(programme__lead=coach)
+    ).distinct()
+
+
+def open_cohorts(*, user: AbstractBaseUser, today: date | None = None) -> list[Cohort]:
+    """The cohorts this user may fill that still have a free place and have not ended."""
+    today = today or timezone.localdate()
+    cohorts = (
+        cohorts_visible_to(user)
+        .exclude(status=CohortStatus.CANCELLED)
+        .filter(places_taken__lt=F("capacity"))
+        .select_related("programme__site")
+        .order_by("starts_on", "pk")
+    )
+    return [cohort for cohort in cohorts if cohort.ends_on >= today]
 
 
 @dataclass
