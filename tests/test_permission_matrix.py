@@ -148,6 +148,8 @@ ADMIN_MODELS = {
     "appointments_waitlistentry",
     "appointments_outgoingmail",
     "appointments_auditentry",
+    "appointments_programme",
+    "appointments_cohort",
     # django-axes: failed logins and lockouts.
     "axes_accessattempt",
     "axes_accessfailurelog",
