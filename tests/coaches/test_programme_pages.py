@@ -133,3 +133,26 @@ def test_the_register_and_the_figures_run_a_fixed_number_of_queries(
             assert client.get(figures).status_code == 200
         with django_assert_num_queries(12):
             assert client.get(reverse("coaches:cohort", args=[cohort.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value", ["-1", "2147483648", "A" * 5000, "{{ settings.SECRET_KEY }}", "\u202eevil", "%00"]
+)
+def test_hostile_programme_input_never_500s_and_changes_nothing(case, person, cohort, value):
+    (enrolment,) = participants(case, cohort, 1)
+    session = cohort.sessions.first()
+    client = login(case.anna)
+    posts = [
+        (reverse("coaches:enrol", args=[person.pk]), {"cohort": value}),
+        (reverse("coaches:mark_session", args=[session.pk]), {"enrolment": value, "mark": value}),
+        (
+            reverse("coaches:leave_programme", args=[enrolment.pk]),
+            {"reason": value, "on": value, "note": value},
+        ),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 400
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active"
+    assert not enrolment.attendances.exists()
+    assert not Enrolment.objects.filter(person=person).exists()
