@@ -582,34 +582,16 @@ class BookingOutcome(models.Model):
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
-from appointments.models.programmes import (  # noqa: E402
-    Attendance,
-    Cohort,
-    CohortStatus,
-    Enrolment,
-    EnrolmentStatus,
-    LeaveReason,
-    Mark,
-    Programme,
-    Session,
-)
 from appointments.models.waitlist import WaitlistEntry, WaitlistStatus  # noqa: E402
 
 __all__ = [
-    "Attendance",
     "AuditAction",
     "AuditEntry",
-    "Cohort",
-    "CohortStatus",
-    "Enrolment",
-    "EnrolmentStatus",
-    "LeaveReason",
-    "Mark",
-    "Programme",
-    "Session",
     "MailKind",
     "MailStatus",
     "OutgoingMail",
     "WaitlistEntry",
     "WaitlistStatus",
 ]
+# Programmes name their models in programmes.__all__.
+from appointments.models.programmes import *  # noqa: E402, F403

@@ -13,6 +13,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+__all__ = [
+    "Attendance",
+    "Cohort",
+    "CohortStatus",
+    "Enrolment",
+    "EnrolmentStatus",
+    "LeaveReason",
+    "Mark",
+    "Programme",
+    "Session",
+]
+
 DEFAULT_ABSENCE_FLAG = 2
 
 
