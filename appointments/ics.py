@@ -71,3 +71,32 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
     if not booking.email:
         lines.remove(f"ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:{booking.email}")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def cohort_ics(enrolment, *, method: str = "REQUEST") -> str:
+    """All sessions of the participant's cohort as one calendar file, one VEVENT per
+    session, so public holidays that were left out are simply absent."""
+    cohort = enrolment.cohort
+    site = cohort.programme.site
+    cancelled = method == "CANCEL"
+    location = ", ".join(part for part in [site.name, site.room, site.address] if part)
+    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    stamp = _ics_time(timezone.now())
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//JobLokal//Programme//DE"]
+    lines.append(f"METHOD:{method}")
+    for session in cohort.sessions.order_by("starts_at"):
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:programme-{enrolment.pk}-{session.pk}@joblokal",
+            f"SEQUENCE:{1 if cancelled else 0}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ics_time(session.starts_at)}",
+            f"DTEND:{_ics_time(session.ends_at)}",
+            f"SUMMARY:{_ics_text(cohort.programme.name)} (JobLokal)",
+            f"LOCATION:{_ics_text(location)}",
+            f"ORGANIZER:mailto:{organizer}",
+            f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

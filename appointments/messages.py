@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from appointments.ics import booking_ics
+from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
 from appointments.models import (
     Booking,
@@ -26,6 +26,9 @@ ICS_KINDS = {
     MailKind.REMINDER: "REQUEST",
     MailKind.BOOKING_CANCELLED: "CANCEL",
     MailKind.DAY_CANCELLED: "CANCEL",
+    MailKind.ENROLMENT_CONFIRMED: "REQUEST",
+    MailKind.COHORT_PUBLISHED: "REQUEST",
+    MailKind.COHORT_CANCELLED: "CANCEL",
 }
 # Notices that carry a fresh manage link for the booking.
 
@@ -56,11 +59,18 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         to=recipient.email,
         language=language,
         context=context,
-        ics=booking_ics(booking, method=ICS_KINDS[mail.kind])
-        if booking and mail.kind in ICS_KINDS
-        else None,
+        ics=calendar_file(mail),
         message_id=message_id(mail),
     )
+
+
+def calendar_file(mail: OutgoingMail) -> str | None:
+    """The notice's calendar file: the booking, or all sessions of a programme place."""
+    if mail.kind not in ICS_KINDS:
+        return None
+    if mail.enrolment_id:
+        return cohort_ics(mail.enrolment, method=ICS_KINDS[mail.kind])
+    return booking_ics(mail.booking, method=ICS_KINDS[mail.kind]) if mail.booking else None
 
 
 def programme_context(mail: OutgoingMail) -> dict:

@@ -210,3 +210,25 @@ def test_a_future_leaving_date_is_refused(case, cohort):
         leave_programme(
             enrolment=enrolment, reason=LeaveReason.ILLNESS, on=date.today() + timedelta(days=1)
         )
+
+
+def test_the_notices_carry_every_session_in_one_calendar_file(
+    case, cohort, mailoutbox, django_capture_on_commit_callbacks
+):
+    enrol_person(person=participant(case, name="Maria Schulz"), cohort=cohort, coach=case.anna)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_cohort(cohort=cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_cohort(cohort=cohort)
+
+    published, cancelled = [m for m in mailoutbox if "Programm" in m.subject]
+    assert "Ihr Platz im Programm" in published.subject
+    assert "Maria Schulz" in published.body and "Montag, 26. April 2027" in published.body
+    (name, ics, mime) = published.attachments[0]
+    assert ics.count("BEGIN:VEVENT") == 23
+    assert "20270517" not in ics  # Whit Monday is left out
+    assert "METHOD:REQUEST" in ics
+    assert "Das Programm fällt aus" in cancelled.subject
+    assert "METHOD:CANCEL" in cancelled.attachments[0][1]
+    html = published.alternatives[0][0]
+    assert "<li>" in html and "Maria Schulz" in html
