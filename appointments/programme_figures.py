@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils.translation import gettext
 
+from appointments import charts
 from appointments.models import Attendance, Cohort, Enrolment, LeaveReason, Mark
 
 WEEKS_AFTER = 8
@@ -81,6 +82,33 @@ def collect(*, cohorts) -> list[CohortRow]:
         if cohort_id in rows:
             setattr(rows[cohort_id], mark, n)
     return list(rows.values())
+
+
+def charts_for(rows: list[CohortRow]) -> list:
+    """Bar charts of the share in work and the attendance rate, one bar per cohort."""
+
+    def label(row):
+        return f"{row.cohort.programme.name} {row.cohort.starts_on:%d.%m.%Y}"
+
+    return [
+        charts.bar_chart(
+            slug="programme-in-work",
+            title=gettext("Anteil in Arbeit"),
+            description=gettext(
+                "Anteil der Teilnehmenden mit Arbeitsbeginn während der Teilnahme oder bis "
+                "8 Wochen danach."
+            ),
+            items=[(label(r), r.share_in_work or 0, percent(r.share_in_work)) for r in rows],
+            maximum=1,
+        ),
+        charts.bar_chart(
+            slug="programme-attendance",
+            title=gettext("Anwesenheit"),
+            description=gettext("Anteil der Termine, zu denen die Teilnehmenden da waren."),
+            items=[(label(r), r.attendance_rate or 0, percent(r.attendance_rate)) for r in rows],
+            maximum=1,
+        ),
+    ]
 
 
 def write_csv(out, rows: list[CohortRow]) -> None:

@@ -230,7 +230,7 @@ def _figure_rows(request):
 @require_GET
 def figures(request):
     rows = _figure_rows(request)
-    context = {"rows": rows, "percent": programme_figures.percent}
+    context = {"rows": rows, "charts": programme_figures.charts_for(rows)}
     return render(request, "coaches/programme_figures.html", context)
 
 

@@ -92,6 +92,7 @@ def test_a_participant_leaves_with_a_job_start_and_the_figures_show_it(case, coh
     assert "(50 %)" in cohort_page
     figures = client.get(reverse("coaches:programme_figures")).content.decode()
     assert "1 von 2" in figures
+    assert '<svg role="img"' in figures and "50 %" in figures
     csv = client.get(reverse("coaches:programme_figures_csv")).content.decode()
     assert "Durchstarten" in csv.splitlines()[1]
     assert ",1,0,50 %," in csv.splitlines()[1]
