@@ -64,9 +64,6 @@ class CohortAdmin(admin.ModelAdmin):
         fixed = ["programme", "starts_on"] if obj and obj.pk else []
         return [*fixed, *self.readonly_fields]
 
-    def get_changeform_initial_data(self, request):
-        return {"capacity": 12, **super().get_changeform_initial_data(request)}
-
     @admin.display(description=_("Termine (Vorschau)"))
     def session_preview(self, cohort):
         if not cohort.pk:

@@ -214,6 +214,8 @@ def enrol_person(
                 )
     except IntegrityError:
         # The unique enrolment or the place constraint caught what the checks missed.
+        if Enrolment.objects.filter(person=person, cohort=cohort).exists():
+            raise ProgrammeRefused(_("Die Person ist in diesem Durchgang schon dabei.")) from None
         raise CohortFull(_("In diesem Durchgang ist kein Platz mehr frei.")) from None
     return enrolment
 
