@@ -22,7 +22,8 @@ WEEKS_AFTER = 8
 
 @dataclass
 class CohortRow:
-    cohort: Cohort
+    cohort: Cohort | None
+    label: str = ""
     participants: int = 0
     in_work_during: int = 0
     in_work_after: int = 0
@@ -61,7 +62,8 @@ def collect(*, cohorts) -> list[CohortRow]:
     rows: dict[int, CohortRow] = {}
     for enrolment in enrolments:
         cohort = enrolment.cohort
-        row = rows.setdefault(cohort.pk, CohortRow(cohort=cohort))
+        label = f"{cohort.programme.name} {cohort.starts_on:%d.%m.%Y}"
+        row = rows.setdefault(cohort.pk, CohortRow(cohort=cohort, label=label))
         row.participants += 1
         ended = enrolment.ended_on or cohort.ends_on
         job = enrolment.person.job_start_on
@@ -87,9 +89,6 @@ def collect(*, cohorts) -> list[CohortRow]:
 def charts_for(rows: list[CohortRow]) -> list:
     """Bar charts of the share in work and the attendance rate, one bar per cohort."""
 
-    def label(row):
-        return f"{row.cohort.programme.name} {row.cohort.starts_on:%d.%m.%Y}"
-
     return [
         charts.bar_chart(
             slug="programme-in-work",
@@ -98,17 +97,35 @@ def charts_for(rows: list[CohortRow]) -> list:
                 "Anteil der Teilnehmenden mit Arbeitsbeginn während der Teilnahme oder bis "
                 "8 Wochen danach."
             ),
-            items=[(label(r), r.share_in_work or 0, percent(r.share_in_work)) for r in rows],
+            items=[(r.label, r.share_in_work or 0, percent(r.share_in_work)) for r in rows],
             maximum=1,
         ),
         charts.bar_chart(
             slug="programme-attendance",
             title=gettext("Anwesenheit"),
             description=gettext("Anteil der Termine, zu denen die Teilnehmenden da waren."),
-            items=[(label(r), r.attendance_rate or 0, percent(r.attendance_rate)) for r in rows],
+            items=[(r.label, r.attendance_rate or 0, percent(r.attendance_rate)) for r in rows],
             maximum=1,
         ),
     ]
+
+
+def totals(rows: list[CohortRow], *, by: str) -> list[CohortRow]:
+    """The cohort rows summed per programme, or per month or year of the cohort's start;
+    a person in two cohorts counts in each."""
+    keys = {
+        "programme": lambda c: c.programme.name,
+        "month": lambda c: f"{c.starts_on:%m/%Y}",
+        "year": lambda c: f"{c.starts_on:%Y}",
+    }
+    grouped: dict[str, CohortRow] = {}
+    for row in rows:
+        label = keys[by](row.cohort)
+        total = grouped.setdefault(label, CohortRow(cohort=None, label=label))
+        for name in ("participants", "in_work_during", "in_work_after", "present", "absent"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.dropouts.update(row.dropouts)
+    return list(grouped.values())
 
 
 def write_csv(out, rows: list[CohortRow]) -> None:
@@ -117,8 +134,7 @@ def write_csv(out, rows: list[CohortRow]) -> None:
     reasons = list(LeaveReason)
     writer.writerow(
         [
-            gettext("Programm"),
-            gettext("Beginn"),
+            gettext("Durchgang"),
             gettext("Teilnehmende"),
             gettext("Anwesenheit"),
             gettext("in Arbeit während der Teilnahme"),
@@ -130,8 +146,7 @@ def write_csv(out, rows: list[CohortRow]) -> None:
     for row in rows:
         writer.writerow(
             [
-                row.cohort.programme.name,
-                row.cohort.starts_on.isoformat(),
+                row.label,
                 row.participants,
                 percent(row.attendance_rate),
                 row.in_work_during,

@@ -230,7 +230,16 @@ def _figure_rows(request):
 @require_GET
 def figures(request):
     rows = _figure_rows(request)
-    context = {"rows": rows, "charts": programme_figures.charts_for(rows)}
+    context = {
+        "tables": [
+            (_("Je Durchgang"), rows),
+            (_("Je Programm"), programme_figures.totals(rows, by="programme")),
+            (_("Je Monat des Beginns"), programme_figures.totals(rows, by="month")),
+            (_("Je Jahr des Beginns"), programme_figures.totals(rows, by="year")),
+        ],
+        "rows": rows,
+        "charts": programme_figures.charts_for(rows),
+    }
     return render(request, "coaches/programme_figures.html", context)
 
 
@@ -241,5 +250,8 @@ def figures_csv(request):
     rows = _figure_rows(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="programme.csv"'
+    by = request.GET.get("je", "")
+    if by in ("programme", "month", "year"):
+        rows = programme_figures.totals(rows, by=by)
     programme_figures.write_csv(response, rows)
     return response

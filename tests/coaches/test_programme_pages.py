@@ -94,8 +94,12 @@ def test_a_participant_leaves_with_a_job_start_and_the_figures_show_it(case, coh
     assert "1 von 2" in figures
     assert '<svg role="img"' in figures and "50 %" in figures
     csv = client.get(reverse("coaches:programme_figures_csv")).content.decode()
-    assert "Durchstarten" in csv.splitlines()[1]
+    assert "Durchstarten 26.04.2027" in csv.splitlines()[1]
     assert ",1,0,50 %," in csv.splitlines()[1]
+    for by, label in [("programme", "Durchstarten,"), ("month", "04/2027,"), ("year", "2027,")]:
+        url = reverse("coaches:programme_figures_csv") + f"?je={by}"
+        line = client.get(url).content.decode().splitlines()[1]
+        assert line.startswith(label) and ",1,0,50 %," in line, line
 
 
 def test_a_coach_outside_the_team_is_refused_and_looks_are_logged(case, cohort):
