@@ -129,6 +129,11 @@ urlpatterns = [
         name="mark_session",
     ),
     path(
+        "programm/termine/<int:session_id>/fruehere/",
+        views_programmes.former_visit,
+        name="former_visit",
+    ),
+    path(
         "programm/teilnahmen/<int:enrolment_id>/beenden/",
         views_programmes.leave,
         name="leave_programme",

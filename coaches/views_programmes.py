@@ -24,7 +24,7 @@ from appointments.models import (
     AuditEntry,
     Cohort,
     Enrolment,
-    Mark,
+    FormerVisit,
     Session,
 )
 from appointments.services import (
@@ -36,6 +36,7 @@ from appointments.services import (
     mark_session,
     open_cohorts,
     participant_rows,
+    record_former_visit,
 )
 from coaches import casework
 from coaches.forms_programmes import EnrolForm, LeaveForm, MarkForm
@@ -84,7 +85,7 @@ def cohort_detail(request, cohort_id: int):
         "rows": rows,
         "rate": programme_figures.percent(cohort_attendance_rate(rows)),
         "figures": figures[0] if figures else None,
-        "percent": programme_figures.percent,
+        "former_visits": FormerVisit.objects.filter(session__cohort=cohort).count(),
     }
     return render(request, "coaches/cohort.html", context)
 
@@ -111,7 +112,7 @@ def _render_register(request, session: Session, status=200):
         "session": session,
         "cohort": session.cohort,
         "enrolments": enrolments,
-        "marks": Mark,
+        "former_visits": session.former_visits.count(),
     }
     return render(request, "coaches/session_register.html", context, status=status)
 
@@ -152,6 +153,21 @@ def mark(request, session_id: int):
     )
     url = reverse("coaches:session_register", args=[session.pk])
     return redirect(f"{url}#p{enrolment.pk}")
+
+
+@login_required
+@require_POST
+def former_visit(request, session_id: int):
+    session = _get_session(request, session_id)
+    coach = _coach(request.user)
+    try:
+        record_former_visit(session=session, coach=coach)
+    except ProgrammeRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        _audit(request.user, AuditAction.CHANGE_COHORT, f"session {session.pk} former visit")
+        messages.success(request, _("Besuch gezählt."))
+    return redirect(reverse("coaches:session_register", args=[session.pk]) + "#former")
 
 
 @login_required

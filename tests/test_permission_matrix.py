@@ -97,6 +97,7 @@ EXPECTED_GET = {
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
     "coaches:session_register": ("session_id", STAFF_PAGE),
     "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
+    "coaches:former_visit": ("session_id", STAFF_ACTION_GET),
     "coaches:leave_programme": ("enrolment_id", STAFF_PAGE),
     "coaches:programme_figures": (None, STAFF_PAGE),
     "coaches:programme_figures_csv": (None, STAFF_PAGE),
@@ -128,6 +129,7 @@ EXPECTED_POST = {
     "appointments:withdraw_consent": everyone(302),
     "coaches:enrol": status_row(400, 403, 302, 302, 403),
     "coaches:mark_session": status_row(400, 403, 302, 302, 403),
+    "coaches:former_visit": status_row(302, 403, 302, 302, 403),
     "coaches:leave_programme": status_row(400, 403, 302, 302, 400),
 }
 

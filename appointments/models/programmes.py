@@ -19,6 +19,7 @@ __all__ = [
     "CohortStatus",
     "Enrolment",
     "EnrolmentStatus",
+    "FormerVisit",
     "LeaveReason",
     "Mark",
     "Programme",
@@ -269,3 +270,27 @@ class Attendance(models.Model):
 
     def __str__(self):
         return self.get_mark_display()
+
+
+class FormerVisit(models.Model):
+    """A former participant dropped in at a session; counted, without personal data."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="former_visits", verbose_name=_("Termin")
+    )
+    recorded_by = models.ForeignKey(
+        "coaches.Coach",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erfasst von"),
+    )
+    recorded_at = models.DateTimeField(_("erfasst am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Besuch früherer Teilnehmender")
+        verbose_name_plural = _("Besuche früherer Teilnehmender")
+
+    def __str__(self):
+        return f"{self.session}"

@@ -60,6 +60,7 @@ from appointments.services.programmes import (
     participant_rows,
     plan_sessions,
     publish_cohort,
+    record_former_visit,
 )
 from appointments.services.reminders import queue_due_reminders
 from appointments.services.seats import (
@@ -159,4 +160,5 @@ __all__ = [
     "publish_cohort",
     "cohorts_visible_to",
     "open_cohorts",
+    "record_former_visit",
 ]

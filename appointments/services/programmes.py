@@ -21,6 +21,7 @@ from appointments.models import (
     CohortStatus,
     Enrolment,
     EnrolmentStatus,
+    FormerVisit,
     LeaveReason,
     MailKind,
     Mark,
@@ -245,6 +246,13 @@ def mark_session(
                 context={"session_id": session.pk},
             )
     return attendance
+
+
+def record_former_visit(*, session: Session, coach: Coach | None) -> FormerVisit:
+    """Count one visit of a former participant at a session."""
+    if session.cohort.status == CohortStatus.CANCELLED:
+        raise ProgrammeRefused(_("Dieser Durchgang ist abgesagt."))
+    return FormerVisit.objects.create(session=session, recorded_by=coach)
 
 
 def leave_programme(

@@ -131,12 +131,12 @@ def test_the_register_and_the_figures_run_a_fixed_number_of_queries(
             mark_session(enrolment=enrolment, session=session, mark=Mark.ABSENT, coach=case.anna)
         assert Enrolment.objects.filter(cohort=cohort).count() == size
         client.get(register)  # warm the session
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             page = client.get(register)
         assert page.content.decode().count('name="enrolment"') == size
         with django_assert_num_queries(6):
             assert client.get(figures).status_code == 200
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(13):
             assert client.get(reverse("coaches:cohort", args=[cohort.pk])).status_code == 200
 
 
@@ -161,3 +161,19 @@ def test_hostile_programme_input_never_500s_and_changes_nothing(case, person, co
     assert enrolment.status == "active"
     assert not enrolment.attendances.exists()
     assert not Enrolment.objects.filter(person=person).exists()
+
+
+def test_a_former_participant_visit_is_counted_on_the_cohort_page(case, cohort):
+    session = cohort.sessions.first()
+    client = login(case.anna)
+
+    for _ in range(2):
+        response = client.post(reverse("coaches:former_visit", args=[session.pk]))
+        assert response.status_code == 302
+
+    register = client.get(reverse("coaches:session_register", args=[session.pk])).content
+    assert "2 Besuche heute." in register.decode()
+    page = client.get(reverse("coaches:cohort", args=[cohort.pk])).content.decode()
+    assert "Besuche früherer Teilnehmender: 2" in page
+    refused = login(case.bob).post(reverse("coaches:former_visit", args=[session.pk]))
+    assert refused.status_code == 403
