@@ -1,7 +1,8 @@
 """A programme in real Chromium: a coach enrols a second person from the person's page,
 marks attendance for two sessions with one absence not excused (the missed-session mail
 arrives once), one participant leaves with a job start, and the cohort's figures show
-1 of 2 in work (50 %). Every new page passes axe-core and the Nu Html Checker."""
+1 of 2 in work (50 %); a former participant's visit is counted. Every new page passes
+axe-core and the Nu Html Checker."""
 
 import pytest
 from django.core import mail
@@ -59,12 +60,16 @@ def test_a_coach_runs_a_cohort(page, html_pages, programme):
         for name, mark in zip(("Aylin Demir", "Kevin Hoffmann"), marks, strict=True):
             page.get_by_role("button", name=f"{mark}: {name}").click()
             page.wait_for_load_state()
+    page.get_by_role("button", name="Besuch zählen").click()
+    page.wait_for_url("**#former")
+    assert "1 Besuch heute." in page.locator("#former ~ p").inner_text()
     check(page, html_pages, "register")
     assert Attendance.objects.filter(mark=Mark.ABSENT).count() == 1
     missed = [m for m in mail.outbox if "vermisst" in m.subject]
     assert len(missed) == 1 and missed[0].to == [second.email]
 
     page.goto(f"/team/programm/durchgaenge/{cohort.pk}/")
+    assert "Besuche früherer Teilnehmender: 1" in page.locator("h1 ~ p").first.inner_text()
     check(page, html_pages, "cohort")
     page.get_by_role("link", name="Teilnahme beenden").first.click()
     page.wait_for_url("**/beenden/")
