@@ -581,3 +581,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 admin.site.empty_value_display = _("–")
+
+
+# Programmes live in a module of their own; imported here so the admin registers them.
+from appointments import admin_programmes  # noqa: E402, F401

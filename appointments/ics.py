@@ -60,3 +60,31 @@ def _description(booking: Booking, manage_url: str) -> str:
     if manage_url:
         lines.append(f"{translation.gettext('Absagen oder verschieben:')} {manage_url}")
     return "\n".join(lines)
+
+
+def cohort_ics(enrolment, *, method: str = "REQUEST") -> str:
+    """All sessions of the participant's cohort as one calendar file, one VEVENT per
+    session, so public holidays that were left out are simply absent."""
+    cohort = enrolment.cohort
+    site = cohort.programme.site
+    cancelled = method == "CANCEL"
+    calendar = Calendar()
+    calendar.add("prodid", "-//JobLokal//Programme//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    stamp = timezone.now().astimezone(timezone.UTC)
+    location = ", ".join(part for part in [site.name, site.room, site.address] if part)
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    for session in cohort.sessions.order_by("starts_at"):
+        event = Event()
+        event.add("uid", f"programme-{enrolment.pk}-{session.pk}@joblokal")
+        event.add("sequence", 1 if cancelled else 0)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.starts_at.astimezone(timezone.UTC))
+        event.add("dtend", session.ends_at.astimezone(timezone.UTC))
+        event.add("summary", f"{cohort.programme.name} (JobLokal)")
+        event.add("location", location)
+        event.add("organizer", organizer)
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from appointments.ics import booking_ics
+from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
 from appointments.models import (
     Booking,
@@ -26,13 +26,16 @@ ICS_KINDS = {
     MailKind.REMINDER: "REQUEST",
     MailKind.BOOKING_CANCELLED: "CANCEL",
     MailKind.DAY_CANCELLED: "CANCEL",
+    MailKind.ENROLMENT_CONFIRMED: "REQUEST",
+    MailKind.COHORT_PUBLISHED: "REQUEST",
+    MailKind.COHORT_CANCELLED: "CANCEL",
 }
 # Notices that carry a fresh manage link for the booking.
 
 
 def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailMultiAlternatives:
     booking = mail.booking
-    recipient = booking or mail.waitlist_entry or mail.user
+    recipient = mail.recipient
     language = getattr(recipient, "language", settings.LANGUAGE_CODE)
     context = {
         "mail": mail,
@@ -51,18 +54,43 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         context.update(offer_context(mail))
     if mail.kind == MailKind.PASSWORD_RESET:
         context["reset_url"] = password_reset_url(mail.user)
+    if mail.enrolment_id:
+        context.update(programme_context(mail))
     return make_message(
         mail.kind,
         to=recipient.email,
         language=language,
         context=context,
-        ics=booking_ics(
-            booking, method=ICS_KINDS[mail.kind], manage_url=context.get("manage_url", "")
-        )
-        if booking and mail.kind in ICS_KINDS
-        else None,
+        ics=calendar_file(mail, manage_url=context.get("manage_url", "")),
         message_id=message_id(mail),
     )
+
+
+def calendar_file(mail: OutgoingMail, *, manage_url: str = "") -> str | None:
+    """The notice's calendar file: the booking, or all sessions of a programme place."""
+    if mail.kind not in ICS_KINDS:
+        return None
+    if mail.enrolment_id:
+        return cohort_ics(mail.enrolment, method=ICS_KINDS[mail.kind])
+    if mail.booking is None:
+        return None
+    return booking_ics(mail.booking, method=ICS_KINDS[mail.kind], manage_url=manage_url)
+
+
+def programme_context(mail: OutgoingMail) -> dict:
+    """The participant, cohort, programme and sessions a programme notice names."""
+    enrolment = mail.enrolment
+    cohort = enrolment.cohort
+    sessions = list(cohort.sessions.order_by("starts_at"))
+    upcoming = [s for s in sessions if s.starts_at > timezone.now()]
+    return {
+        "person": enrolment.person,
+        "cohort": cohort,
+        "programme": cohort.programme,
+        "site": cohort.programme.site,
+        "sessions": sessions,
+        "next_session": upcoming[0] if upcoming else None,
+    }
 
 
 def message_id(mail: OutgoingMail) -> str:

@@ -57,11 +57,12 @@ def queue_mail(
     booking: Booking | None = None,
     waitlist_entry=None,
     user=None,
+    enrolment=None,
     key: str | None = None,
     context: dict | None = None,
 ) -> OutgoingMail | None:
     """Record a notice to send and enqueue it after commit; queued once per key."""
-    recipient = booking or waitlist_entry or user
+    recipient = enrolment.person if enrolment else (booking or waitlist_entry or user)
     if recipient is None or not recipient.email:
         return None  # No address, no mail: the client was told no reminder will come.
     if key is None:
@@ -74,6 +75,7 @@ def queue_mail(
             "booking": booking,
             "waitlist_entry": waitlist_entry,
             "user": user,
+            "enrolment": enrolment,
             "context": context or {},
         },
     )
@@ -129,7 +131,7 @@ def deliver(mail_id: int) -> bool:
         if not claim(mail_id):
             return False
         mail = OutgoingMail.objects.select_related(
-            "booking__slot__day__site__municipality", "waitlist_entry", "user"
+            "booking__slot__day__site__municipality", "waitlist_entry", "user", "enrolment__person"
         ).get(pk=mail_id)
         reason = obsolete_reason(mail)
         if reason:
@@ -257,9 +259,11 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
 
 def obsolete_reason(mail: OutgoingMail) -> str:
     """Why a queued mail no longer applies, or "" if it should go out."""
-    recipient = mail.booking or mail.waitlist_entry or mail.user
+    recipient = mail.recipient
     if recipient is None or not recipient.email:
         return "no address (erased or withdrawn)"
+    if mail.enrolment_id:
+        return programme_mail_obsolete(mail)
     if mail.kind == MailKind.REMINDER:
         booking = mail.booking
         if booking.status != BookingStatus.CONFIRMED:
@@ -274,6 +278,19 @@ def obsolete_reason(mail: OutgoingMail) -> str:
             return "offer no longer open"
     if mail.kind == MailKind.PASSWORD_RESET and not mail.user.is_active:
         return "account disabled"
+    return ""
+
+
+def programme_mail_obsolete(mail: OutgoingMail) -> str:
+    """Why a programme notice no longer applies: the person's consent has ended, or a
+    missed session was marked otherwise since."""
+    enrolment = mail.enrolment
+    if enrolment.person.status != "active" or enrolment.person.anonymised_at:
+        return "accompaniment ended"
+    if mail.kind == MailKind.SESSION_MISSED:
+        mark = enrolment.attendances.filter(session_id=mail.context.get("session_id"))
+        if not mark.filter(mark="absent").exists():
+            return "no longer marked absent"
     return ""
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import AuditAction, AuditEntry, Booking
-from appointments.services import StaffActionRefused
+from appointments.services import StaffActionRefused, end_enrolments_without_consent
 from coaches.models import Coach, Team
 from coaches.models_casework import (
     CONSENT_TEXT_VERSION,
@@ -267,6 +267,9 @@ def end_accompaniment(
             audit_person(
                 user=user, person=person, action=AuditAction.CHANGE_PERSON, detail=str(status)
             )
+        if ended:
+            # No programme outlives the consent it rests on (invariant 9).
+            end_enrolments_without_consent(now=now)
     person.refresh_from_db(fields=["status", "ended_at", "end_reason"])
     return ended == 1
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import QuerySet
 
+from appointments.models import Enrolment
 from coaches.models_casework import ContactEntry, Person, PersonStatus, PersonVisit
 from coaches.models_employers import ReferralStep
 
@@ -66,4 +67,5 @@ def anonymise_ended_persons(*, cutoff: datetime, now: datetime) -> int:
     ContactEntry.objects.filter(person_id__in=ids).delete()
     ReferralStep.objects.filter(referral__person_id__in=ids).update(reason="")
     Person.reachable.through.objects.filter(person_id__in=ids).delete()
+    Enrolment.objects.filter(person_id__in=ids).update(end_note="")
     return Person.objects.filter(pk__in=ids).update(**ERASED_PERSON_FIELDS, anonymised_at=now)

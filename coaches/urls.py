@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from coaches import views, views_casework, views_employers
+from coaches import views, views_casework, views_employers, views_programmes
 from coaches.forms import LoginForm, QueuedPasswordResetForm
 from joblokal.ratelimits import refuse_over
 
@@ -120,4 +120,28 @@ urlpatterns = [
     ),
     path("zahlen/", views_employers.person_figures, name="person_figures"),
     path("zahlen.csv", views_employers.person_figures_csv, name="person_figures_csv"),
+    path("personen/<int:person_id>/programm/", views_programmes.enrol, name="enrol"),
+    path("programm/durchgaenge/<int:cohort_id>/", views_programmes.cohort_detail, name="cohort"),
+    path(
+        "programm/termine/<int:session_id>/",
+        views_programmes.session_register,
+        name="session_register",
+    ),
+    path(
+        "programm/termine/<int:session_id>/anwesenheit/",
+        views_programmes.mark,
+        name="mark_session",
+    ),
+    path(
+        "programm/termine/<int:session_id>/fruehere/",
+        views_programmes.former_visit,
+        name="former_visit",
+    ),
+    path(
+        "programm/teilnahmen/<int:enrolment_id>/beenden/",
+        views_programmes.leave,
+        name="leave_programme",
+    ),
+    path("programm/zahlen/", views_programmes.figures, name="programme_figures"),
+    path("programm/zahlen.csv", views_programmes.figures_csv, name="programme_figures_csv"),
 ]

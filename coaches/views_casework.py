@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments.models import AuditAction
+from appointments.models import AuditAction, Enrolment
 from coaches import casework, employers, matching
 from coaches.forms_casework import (
     ConsentForm,
@@ -118,6 +118,10 @@ def _load_person_page(person: Person) -> Person:
             Prefetch("visits", queryset=visits.order_by("booking__day__date", "pk")),
             Prefetch("contacts", queryset=person.contacts.select_related("coach")),
             Prefetch("referrals", queryset=referrals),
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.select_related("cohort__programme").order_by("pk"),
+            ),
             "reachable",
         )
         .get()

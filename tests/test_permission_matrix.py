@@ -95,6 +95,16 @@ EXPECTED_GET = {
     "coaches:person_figures": (None, STAFF_ONLY),
     "coaches:person_figures_csv": (None, STAFF_ONLY),
     "appointments:withdraw_consent": ("token", everyone(405)),
+    # Programmes: the coaches of the programme's team, its lead and administrators; Bob
+    # is outside the team. Enrolling needs a coach profile, as every casework change.
+    "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403)),
+    "coaches:cohort": ("cohort_id", STAFF_PAGE),
+    "coaches:session_register": ("session_id", STAFF_PAGE),
+    "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
+    "coaches:former_visit": ("session_id", STAFF_ACTION_GET),
+    "coaches:leave_programme": ("enrolment_id", STAFF_PAGE),
+    "coaches:programme_figures": (None, STAFF_PAGE),
+    "coaches:programme_figures_csv": (None, STAFF_PAGE),
 }
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
@@ -121,6 +131,10 @@ EXPECTED_POST = {
     "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403),
     "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
     "appointments:withdraw_consent": everyone(302),
+    "coaches:enrol": status_row(400, 403, 302, 302, 403),
+    "coaches:mark_session": status_row(400, 403, 302, 302, 403),
+    "coaches:former_visit": status_row(302, 403, 302, 302, 403),
+    "coaches:leave_programme": status_row(400, 403, 302, 302, 400),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -141,6 +155,8 @@ ADMIN_MODELS = {
     "appointments_waitlistentry",
     "appointments_outgoingmail",
     "appointments_auditentry",
+    "appointments_programme",
+    "appointments_cohort",
     # django-axes: failed logins and lockouts.
     "axes_accessattempt",
     "axes_accessfailurelog",
@@ -258,11 +274,27 @@ def casework_objects(world) -> dict:
     )
     referral = employers.refer_person(person=person, opening=opening, coach=world.alice)
     return {
+        **programme_objects(team, person),
         "person_id": {"person_id": person.pk},
         "person_booking": {"person_id": person.pk, "booking_id": world.booking.pk},
         "referral_id": {"referral_id": referral.pk},
         "employer_id": {"employer_id": employer.pk},
         "employer_opening": {"employer_id": employer.pk, "opening_id": opening.pk},
+    }
+
+
+def programme_objects(team, person) -> dict:
+    """Alice's team runs a programme in Wathlingen; Maria takes part in its cohort."""
+    from appointments.services import enrol_person
+    from tests.coaches import programme_world
+
+    programme = programme_world.programme(team, factories.site(person.municipality))
+    cohort = programme_world.cohort(programme)
+    enrolment = enrol_person(person=person, cohort=cohort, coach=team.lead)
+    return {
+        "cohort_id": {"cohort_id": cohort.pk},
+        "session_id": {"session_id": cohort.sessions.first().pk},
+        "enrolment_id": {"enrolment_id": enrolment.pk},
     }
 
 

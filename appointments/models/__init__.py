@@ -546,3 +546,5 @@ __all__ = [
     "WaitlistEntry",
     "WaitlistStatus",
 ]
+# Programmes name their models in programmes.__all__.
+from appointments.models.programmes import *  # noqa: E402, F403

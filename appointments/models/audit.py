@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     VIEW_PERSON = "view_person", _("begleitete Person angesehen")
     CHANGE_PERSON = "change_person", _("begleitete Person geändert")
     VIEW_EMPLOYER = "view_employer", _("Arbeitgeber angesehen")
+    VIEW_COHORT = "view_cohort", _("Durchgang angesehen")
+    CHANGE_COHORT = "change_cohort", _("Durchgang geändert")
     CHANGE_EMPLOYER = "change_employer", _("Arbeitgeber geändert")
 
 

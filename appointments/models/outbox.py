@@ -14,6 +14,10 @@ class MailKind(models.TextChoices):
     DAY_CANCELLED = "day_cancelled", _("Beratungstag abgesagt")
     WAITLIST_OFFER = "waitlist_offer", _("Platz von der Warteliste")
     PASSWORD_RESET = "password_reset", _("Passwort zurücksetzen")
+    ENROLMENT_CONFIRMED = "enrolment_confirmed", _("Platz im Programm bestätigt")
+    COHORT_PUBLISHED = "cohort_published", _("Programm beginnt")
+    COHORT_CANCELLED = "cohort_cancelled", _("Programm abgesagt")
+    SESSION_MISSED = "session_missed", _("im Programm vermisst")
 
 
 class MailStatus(models.TextChoices):
@@ -62,6 +66,14 @@ class OutgoingMail(models.Model):
         related_name="+",
         verbose_name=_("Benutzerkonto"),
     )
+    enrolment = models.ForeignKey(
+        "appointments.Enrolment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Teilnahme"),
+    )
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
@@ -80,3 +92,10 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def recipient(self):
+        """Who receives it: the booking, waiting-list entry, account or participant."""
+        if self.enrolment_id:
+            return self.enrolment.person
+        return self.booking or self.waitlist_entry or self.user

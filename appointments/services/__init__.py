@@ -10,6 +10,7 @@ re-implements a rule. Every public name is importable from here.
 - staff: attendance, walk-ins, outcomes, follow-ups and the access log
 - privacy: erasure on schedule, the client's export and erasure
 - reminders: the periodic reminder scan
+- programmes: cohort sessions, enrolment, attendance and leaving a programme
 """
 
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
@@ -42,6 +43,25 @@ from appointments.services.privacy import (
     erase_expired_personal_data,
     erasure_due,
     export_booking_data,
+)
+from appointments.services.programmes import (
+    CohortFull,
+    ParticipantRow,
+    ProgrammeRefused,
+    SessionPlan,
+    cancel_cohort,
+    cohort_attendance_rate,
+    cohorts_visible_to,
+    end_enrolments_without_consent,
+    enrol_person,
+    generate_sessions,
+    leave_programme,
+    mark_session,
+    open_cohorts,
+    participant_rows,
+    plan_sessions,
+    publish_cohort,
+    record_former_visit,
 )
 from appointments.services.reminders import queue_due_reminders
 from appointments.services.seats import (
@@ -135,4 +155,21 @@ __all__ = [
     "series_problems",
     "slot_times",
     "undo_attendance",
+    "CohortFull",
+    "ParticipantRow",
+    "ProgrammeRefused",
+    "SessionPlan",
+    "cancel_cohort",
+    "cohort_attendance_rate",
+    "end_enrolments_without_consent",
+    "enrol_person",
+    "generate_sessions",
+    "leave_programme",
+    "mark_session",
+    "participant_rows",
+    "plan_sessions",
+    "publish_cohort",
+    "cohorts_visible_to",
+    "open_cohorts",
+    "record_former_visit",
 ]

@@ -17,6 +17,7 @@ from appointments.models import (
     OutreachDay,
     WaitlistEntry,
 )
+from appointments.services.programmes import end_enrolments_without_consent
 from appointments.services.seats import (
     lock_day,
     release_seat,
@@ -70,6 +71,7 @@ def erase_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     with transaction.atomic():
         retention.end_lapsed_accompaniments(now=now)
+        end_enrolments_without_consent(now=now)
         persons = retention.anonymise_ended_persons(cutoff=cutoff, now=now)
         expired = Booking.objects.filter(day__ends_at__lt=cutoff)
         bookings = _anonymise_bookings(expired.exclude(pk__in=retention.kept_booking_ids()), now)

@@ -176,8 +176,9 @@ def _grow(case, person, n, first=0):
         )
 
 
-# Session, user and coach, the access check, the page's loads and the audit entry.
-@pytest.mark.parametrize("name, budget", [("coaches:person", 13), ("coaches:person_matches", 9)])
+# Session, user and coach, the access check, the page's loads (with the person's programme
+# places) and the audit entry.
+@pytest.mark.parametrize("name, budget", [("coaches:person", 14), ("coaches:person_matches", 9)])
 def test_the_person_page_and_matches_run_a_fixed_number_of_queries(
     case, person, name, budget, django_assert_num_queries
 ):
