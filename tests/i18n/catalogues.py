@@ -1,0 +1,54 @@
+"""The client-facing part of the translation catalogues, found from the source references
+(`#:` lines) of each entry."""
+
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_LANGUAGES = ("uk", "ar", "tr")
+
+# Sources whose messages clients see: their pages, mails, calendar entries and forms.
+CLIENT_SOURCES = (
+    "templates/base.html",
+    "templates/appointments/",
+    "templates/locations/",
+    "templates/includes/",
+    "templates/pages/",
+    "templates/emails/",
+    "templates/4",
+    "templates/500.html",
+    "appointments/forms.py",
+    "appointments/views.py",
+    "appointments/views_consent.py",
+    "appointments/ics.py",
+    "appointments/messages.py",
+    "appointments/templatetags/",
+    "locations/",
+    "joblokal/views.py",
+    "joblokal/settings.py",
+)
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+
+
+def is_client_facing(entry: polib.POEntry) -> bool:
+    return any(path.startswith(CLIENT_SOURCES) for path, _line in entry.occurrences)
+
+
+def is_translated(entry: polib.POEntry) -> bool:
+    if entry.fuzzy or entry.obsolete:
+        return False
+    if entry.msgid_plural:
+        return bool(entry.msgstr_plural) and all(entry.msgstr_plural.values())
+    return bool(entry.msgstr.strip())
+
+
+def missing(language: str) -> list[polib.POEntry]:
+    return [
+        e
+        for e in catalogue(language)
+        if not e.obsolete and is_client_facing(e) and not is_translated(e)
+    ]
