@@ -16,7 +16,9 @@ def is_staff_path(path: str) -> bool:
 def languages_for(path: str) -> list[tuple[str, str]]:
     """The language choices to show on the page at this path."""
     if is_staff_path(path):
-        return [(code, name) for code, name in settings.LANGUAGES if code not in CLIENT_ONLY_LANGUAGES]
+        return [
+            (code, name) for code, name in settings.LANGUAGES if code not in CLIENT_ONLY_LANGUAGES
+        ]
     return list(settings.LANGUAGES)
 
 
