@@ -21,3 +21,17 @@ def switch_languages(context) -> list[dict]:
         else get_language_info(code) | {"code": code}
         for code, _name in languages_for(path)
     ]
+
+
+@register.filter
+def client_language(code: str) -> str:
+    """The client's language for staff pages, e.g. "Ukrainisch (Українська)"; empty for
+    German, the language every staff member reads."""
+    if not code or code == "de":
+        return ""
+    try:
+        info = get_language_info(code)
+    except KeyError:
+        return code
+    local = NAME_LOCAL.get(code, info["name_local"])
+    return f"{info['name_translated']} ({local})"
