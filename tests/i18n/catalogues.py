@@ -4,6 +4,9 @@
 from pathlib import Path
 
 import polib
+from django.utils import translation
+
+from appointments.models import BookingStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_LANGUAGES = ("uk", "ar", "tr")
@@ -30,12 +33,23 @@ CLIENT_SOURCES = (
 )
 
 
+# Model choices shown on client pages (the manage page shows the booking's status).
+CLIENT_CHOICES = (BookingStatus,)
+
+
+def client_choice_labels() -> set[str]:
+    with translation.override("de"):
+        return {str(label) for choices in CLIENT_CHOICES for label in choices.labels}
+
+
 def catalogue(language: str) -> polib.POFile:
     return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
 
 
 def is_client_facing(entry: polib.POEntry) -> bool:
-    return any(path.startswith(CLIENT_SOURCES) for path, _line in entry.occurrences)
+    return entry.msgid in client_choice_labels() or any(
+        path.startswith(CLIENT_SOURCES) for path, _line in entry.occurrences
+    )
 
 
 def is_translated(entry: polib.POEntry) -> bool:
