@@ -33,6 +33,7 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from joblokal.languages import booking_language
 from joblokal.views import ratelimited
 
 # Per client address, over all public forms. Generous enough for a family or a shared
@@ -54,7 +55,7 @@ post_rate_limit = ratelimit(
 
 
 def _language() -> str:
-    return (get_language() or "de")[:2]
+    return booking_language(get_language())
 
 
 def _slots_for_clients(now):

@@ -5,12 +5,23 @@ from django.conf import settings
 from django.utils import translation
 
 # Languages offered on the client pages, mails and calendar entries only.
-CLIENT_ONLY_LANGUAGES = ("uk", "ar", "tr")
+CLIENT_ONLY_LANGUAGES = ("uk", "ar", "tr", "de-ls")
+# Leichte Sprache is German: documents in it say lang="de".
+HTML_LANG = {"de-ls": "de"}
 STAFF_FALLBACK_LANGUAGE = "de"
 
 
 def is_staff_path(path: str) -> bool:
     return path.startswith(("/team/", f"/{settings.ADMIN_URL}"))
+
+
+def booking_language(code: str | None) -> str:
+    """The language a booking keeps for its mails: one of LANGUAGES, else German."""
+    code = (code or settings.LANGUAGE_CODE).lower()
+    codes = [c for c, _name in settings.LANGUAGES]
+    if code in codes:
+        return code
+    return code[:2] if code[:2] in codes else settings.LANGUAGE_CODE
 
 
 def languages_for(path: str) -> list[tuple[str, str]]:

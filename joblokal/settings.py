@@ -181,14 +181,16 @@ ADMIN_URL = envstr("ADMIN_URL", "admin/").strip("/") + "/"
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "de"
-# Ukrainian, Arabic and Turkish are offered on the client pages only; staff pages fall back
-# to German (joblokal.languages.StaffLanguageMiddleware).
+# Ukrainian, Arabic, Turkish and Leichte Sprache (easy-to-read German, catalogue in
+# locale/de_LS) are offered on the client pages only; staff pages fall back to German
+# (joblokal.languages.StaffLanguageMiddleware).
 LANGUAGES = [
     ("de", _("Deutsch")),
     ("en", _("English")),
     ("uk", _("Ukrainisch")),
     ("ar", _("Arabisch")),
     ("tr", _("Türkisch")),
+    ("de-ls", _("Leichte Sprache")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -33,6 +33,24 @@ CLIENT_SOURCES = (
 )
 
 
+# Leichte Sprache covers the booking path; the legal pages stay in standard German, and
+# the page "JobLokal in Leichter Sprache" is written in it already.
+EASY_LANGUAGE = "de_LS"
+EASY_LANGUAGE_SOURCES = (
+    "templates/base.html",
+    "templates/appointments/",
+    "templates/locations/",
+    "templates/includes/",
+    "templates/emails/",
+    "templates/4",
+    "templates/500.html",
+    "appointments/forms.py",
+    "appointments/views.py",
+    "appointments/ics.py",
+    "locations/views.py",
+    "locations/forms.py",
+)
+
 # Model choices shown on client pages (the manage page shows the booking's status).
 CLIENT_CHOICES = (BookingStatus,)
 
@@ -65,4 +83,14 @@ def missing(language: str) -> list[polib.POEntry]:
         e
         for e in catalogue(language)
         if not e.obsolete and is_client_facing(e) and not is_translated(e)
+    ]
+
+
+def missing_easy_language() -> list[polib.POEntry]:
+    return [
+        e
+        for e in catalogue(EASY_LANGUAGE)
+        if not e.obsolete
+        and any(path.startswith(EASY_LANGUAGE_SOURCES) for path, _line in e.occurrences)
+        and not is_translated(e)
     ]

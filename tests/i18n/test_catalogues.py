@@ -8,7 +8,14 @@ import polib
 import pytest
 
 from tests.i18n import catalogues
-from tests.i18n.catalogues import CLIENT_LANGUAGES, catalogue, is_client_facing, missing
+from tests.i18n.catalogues import (
+    CLIENT_LANGUAGES,
+    EASY_LANGUAGE,
+    catalogue,
+    is_client_facing,
+    missing,
+    missing_easy_language,
+)
 
 
 @pytest.mark.parametrize("language", CLIENT_LANGUAGES)
@@ -26,7 +33,12 @@ def test_the_catalogue_covers_the_client_pages(language):
     assert len(client) > 300
 
 
-@pytest.mark.parametrize("language", CLIENT_LANGUAGES)
+def test_the_booking_path_is_written_in_leichte_sprache():
+    gaps = [f"{e.occurrences[0][0]}: {e.msgid!r}" for e in missing_easy_language()]
+    assert gaps == [], "\n".join(gaps)
+
+
+@pytest.mark.parametrize("language", [*CLIENT_LANGUAGES, EASY_LANGUAGE])
 def test_translations_keep_their_placeholders(language):
     placeholder = re.compile(r"%\(\w+\)s")
     wrong = []

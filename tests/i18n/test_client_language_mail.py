@@ -55,7 +55,11 @@ def test_a_booking_made_in_ukrainian_gets_every_mail_in_ukrainian(
 
 @pytest.mark.parametrize(
     ("language", "subject"),
-    [("ar", "موعدك في Jobcenter"), ("tr", "Jobcenter'daki randevunuz")],
+    [
+        ("ar", "موعدك في Jobcenter"),
+        ("tr", "Jobcenter'daki randevunuz"),
+        ("de-ls", "Ihr Termin beim Jobcenter"),
+    ],
 )
 def test_arabic_and_turkish_bookings_are_confirmed_in_their_language(
     client, django_capture_on_commit_callbacks, language, subject
@@ -81,3 +85,15 @@ def test_the_coach_sees_the_clients_language(client):
     assert '<html lang="de" dir="ltr">' in body
     assert "braucht Dolmetschen: Arabisch" in body
     assert "Sprache der Person: Arabisch (العربية)" in body
+
+
+def test_a_booking_in_leichte_sprache_gets_its_mail_in_leichte_sprache(
+    client, django_capture_on_commit_callbacks
+):
+    slot = a_day().slots.first()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de-ls"
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client, slot)
+    (message,) = mail.outbox
+    assert "Bitte bringen Sie mit" in message.body
+    assert "Ihren Ausweis oder Ihren Pass" in message.body

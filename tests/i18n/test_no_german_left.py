@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 
+from joblokal.languages import HTML_LANG
 from tests import factories
 from tests.appointments.test_booking_form import form_data
 
@@ -119,8 +120,8 @@ def test_every_client_page_speaks_the_chosen_language(client, world, language):
     for name, response in client_pages(client, world):
         assert response.status_code in (200, 404, 409), (name, response.status_code)
         html = response.content.decode()
-        assert f'<html lang="{language}"' in html, name
-        if language != "de":
+        assert f'<html lang="{HTML_LANG.get(language, language)}"' in html, name
+        if language not in ("de", "de-ls"):
             found = sorted(set(GERMAN_TERMS.findall(visible_text(html))))
             if found:
                 leftovers[name] = found
@@ -144,7 +145,7 @@ def test_the_switch_offers_every_language_by_its_own_name_and_keeps_the_page(cli
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tr"
     path = f"/tag/{world['day'].pk}/"
     html = client.get(path).content.decode()
-    for name in ("Deutsch", "English", "Українська", "العربية", "Türkçe"):
+    for name in ("Deutsch", "English", "Українська", "العربية", "Türkçe", "Leichte Sprache"):
         assert name in html
     assert f'name="next" type="hidden" value="{path}"' in html
     response = client.post("/i18n/setlang/", {"language": "uk", "next": path})
@@ -157,3 +158,11 @@ def test_staff_pages_offer_only_german_and_english(client, admin_client):
     html = admin_client.get("/team/").content.decode()
     assert '<html lang="de" dir="ltr">' in html
     assert "English" in html and "Українська" not in html
+
+
+def test_leichte_sprache_is_german_in_short_sentences(client, world):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de-ls"
+    html = client.get(f"/buchen/{world['slot'].pk}/").content.decode()
+    assert '<html lang="de" dir="ltr">' in html
+    assert "Ich kann keine Treppen gehen." in html
+    assert '<span class="badge text-bg-dark" lang="de" dir="ltr">Leichte Sprache</span>' in html
