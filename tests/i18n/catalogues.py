@@ -30,6 +30,7 @@ CLIENT_SOURCES = (
     "locations/",
     "joblokal/views.py",
     "joblokal/settings.py",
+    "joblokal/templatetags/",
 )
 
 
