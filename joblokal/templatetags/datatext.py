@@ -17,7 +17,7 @@ def datatext(obj, field: str):
     if not fallback:
         return linebreaksbr(text, autoescape=True)
     return format_html(
-        '<span lang="de">{}</span> <span class="datatext-german">{}</span>',
+        '<span lang="de" dir="ltr">{}</span> <span class="datatext-german">{}</span>',
         linebreaksbr(text, autoescape=True),
         gettext("(auf Deutsch)"),
     )

@@ -38,10 +38,10 @@ def test_translated_data_texts_show_in_the_readers_language(client, day):
 
 def test_untranslated_data_texts_fall_back_to_german_with_a_note(client, day):
     html = page(client, day, "uk")
-    assert '<span lang="de">Aufzug im Hof.</span> <span class="datatext-german">' in html
+    assert '<span lang="de" dir="ltr">Aufzug im Hof.</span> <span class="datatext-german">' in html
     assert "(німецькою мовою)" in html
     html = page(client, day, "tr")
-    assert '<span lang="de">Familie und Beruf</span>' in html and "(Almanca)" in html
+    assert '<span lang="de" dir="ltr">Familie und Beruf</span>' in html and "(Almanca)" in html
 
 
 def test_german_pages_show_the_german_text_without_a_note(client, day):
