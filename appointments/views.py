@@ -33,7 +33,6 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from joblokal.languages import booking_language
 from joblokal.views import ratelimited
 
 # Per client address, over all public forms. Generous enough for a family or a shared
@@ -55,7 +54,8 @@ post_rate_limit = ratelimit(
 
 
 def _language() -> str:
-    return booking_language(get_language())
+    # LocaleMiddleware activates only codes from LANGUAGES, "de-ls" included.
+    return get_language() or "de"
 
 
 def _slots_for_clients(now):

@@ -15,15 +15,6 @@ def is_staff_path(path: str) -> bool:
     return path.startswith(("/team/", f"/{settings.ADMIN_URL}"))
 
 
-def booking_language(code: str | None) -> str:
-    """The language a booking keeps for its mails: one of LANGUAGES, else German."""
-    code = (code or settings.LANGUAGE_CODE).lower()
-    codes = [c for c, _name in settings.LANGUAGES]
-    if code in codes:
-        return code
-    return code[:2] if code[:2] in codes else settings.LANGUAGE_CODE
-
-
 def languages_for(path: str) -> list[tuple[str, str]]:
     """The language choices to show on the page at this path."""
     if is_staff_path(path):
