@@ -61,7 +61,8 @@ post_rate_limit = rate_limit(group="public-post", rate=PUBLIC_POST_RATE)
 
 
 def _language() -> str:
-    return (get_language() or "de")[:2]
+    # LocaleMiddleware activates only codes from LANGUAGES, "de-ls" included.
+    return get_language() or "de"
 
 
 def _slots_for_clients(now):

@@ -142,8 +142,13 @@ def columns_of(model, given):
     if missing:
         raise SystemExit(f"{model._meta.db_table} has no column(s) {missing}")
     rest = [c for c in fields if c not in given]
-    defaults = tuple(None if fields[c].null else fields[c].get_default() for c in rest)
+    defaults = tuple(None if fields[c].null else copy_value(fields[c].get_default()) for c in rest)
     return list(given) + rest, defaults
+
+
+def copy_value(value):
+    """COPY takes JSON columns (e.g. translations) as JSON text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
 
 
 def copy(cur, model, given, rows):

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from joblokal.datatext import TranslationsValidator, translated
 
 
 class Specialism(models.Model):
@@ -13,6 +16,13 @@ class Specialism(models.Model):
         max_length=300,
         help_text=_("Ein kurzer Satz in einfacher Sprache."),
     )
+    translations = models.JSONField(
+        _("Übersetzungen"),
+        default=dict,
+        blank=True,
+        validators=[TranslationsValidator(["name", "description"])],
+        help_text=_('z. B. {"uk": {"name": "…", "description": "…"}, "tr": {…}}'),
+    )
 
     class Meta:
         verbose_name = _("Themenschwerpunkt")
@@ -20,7 +30,9 @@ class Specialism(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        # In the reader's language; German names are marked on the client pages.
+        name, german = translated(self, "name")
+        return f"{name} {gettext('(auf Deutsch)')}" if german else name
 
 
 class CoachQuerySet(models.QuerySet):

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "joblokal.languages.StaffLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,7 +187,17 @@ ADMIN_URL = envstr("ADMIN_URL", "admin/").strip("/") + "/"
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "de"
-LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
+# Ukrainian, Arabic, Turkish and Leichte Sprache (easy-to-read German, catalogue in
+# locale/de_LS) are offered on the client pages only; staff pages fall back to German
+# (joblokal.languages.StaffLanguageMiddleware).
+LANGUAGES = [
+    ("de", _("Deutsch")),
+    ("en", _("English")),
+    ("uk", _("Ukrainisch")),
+    ("ar", _("Arabisch")),
+    ("tr", _("Türkisch")),
+    ("de-ls", _("Leichte Sprache")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Berlin"

@@ -22,7 +22,7 @@ class SiteInline(admin.StackedInline):
         (None, {"fields": ["name", "address", "room"]}),
         (
             _("Barrierefreiheit und Anfahrt"),
-            {"fields": ["step_free", "accessibility_notes", "directions"]},
+            {"fields": ["step_free", "accessibility_notes", "directions", "translations"]},
         ),
         (None, {"fields": ["plan_days"]}),
     ]

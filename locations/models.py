@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from joblokal.datatext import TranslationsValidator
+
 # German letters and their spellings on a keyboard without them: "Hambühren" is found as
 # "Hambuehren" and as "Hambuhren".
 FOLDS = [{"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}, {"ä": "a", "ö": "o", "ü": "u", "ß": "ss"}]
@@ -155,6 +157,13 @@ class Site(models.Model):
     directions = models.TextField(_("Anfahrt"), blank=True)
     step_free = models.BooleanField(_("stufenlos erreichbar"), default=False)
     accessibility_notes = models.TextField(_("Hinweise zur Barrierefreiheit"), blank=True)
+    translations = models.JSONField(
+        _("Übersetzungen"),
+        default=dict,
+        blank=True,
+        validators=[TranslationsValidator(["directions", "accessibility_notes"])],
+        help_text=_('z. B. {"uk": {"directions": "…", "accessibility_notes": "…"}}'),
+    )
     bus_stop = models.CharField(_("Haltestelle"), max_length=120, blank=True)
     bus_lines = models.CharField(
         _("Bus- und Bahnlinien"), max_length=120, blank=True, help_text=_("z. B. Bus 12, 14")

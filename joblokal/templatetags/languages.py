@@ -1,0 +1,44 @@
+"""The language switch's choices for the current page."""
+
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language_info
+
+from joblokal.languages import HTML_LANG, languages_for
+
+register = template.Library()
+
+# The name each language gives itself, where Django's differs from common usage.
+NAME_LOCAL = {"ar": "العربية", "de-ls": "Leichte Sprache"}
+
+
+@register.simple_tag(takes_context=True)
+def switch_languages(context) -> list[dict]:
+    request = context.get("request")
+    path = request.path_info if request else "/"
+    return [
+        get_language_info(code)
+        | {"code": code, "html_lang": html_lang(code)}
+        | ({"name_local": NAME_LOCAL[code]} if code in NAME_LOCAL else {})
+        for code, _name in languages_for(path)
+    ]
+
+
+@register.filter
+def html_lang(code: str) -> str:
+    """The language code for lang attributes (Leichte Sprache is German)."""
+    return HTML_LANG.get(code, code)
+
+
+@register.filter
+def client_language(code: str) -> str:
+    """The client's language for staff pages, e.g. "Ukrainisch (Українська)"; empty for
+    German, the language every staff member reads."""
+    if not code or code == "de":
+        return ""
+    names = dict(settings.LANGUAGES)
+    if code not in names:
+        return code
+    local = NAME_LOCAL.get(code) or get_language_info(code)["name_local"]
+    name = str(names[code])
+    return name if name == local else f"{name} ({local})"

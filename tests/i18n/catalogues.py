@@ -1,0 +1,97 @@
+"""The client-facing part of the translation catalogues, found from the source references
+(`#:` lines) of each entry."""
+
+from pathlib import Path
+
+import polib
+from django.utils import translation
+
+from appointments.models import BookingStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_LANGUAGES = ("uk", "ar", "tr")
+
+# Sources whose messages clients see: their pages, mails, calendar entries and forms.
+CLIENT_SOURCES = (
+    "templates/base.html",
+    "templates/appointments/",
+    "templates/locations/",
+    "templates/includes/",
+    "templates/pages/",
+    "templates/emails/",
+    "templates/4",
+    "templates/500.html",
+    "appointments/forms.py",
+    "appointments/views.py",
+    "appointments/views_consent.py",
+    "appointments/ics.py",
+    "appointments/messages.py",
+    "appointments/templatetags/",
+    "locations/",
+    "joblokal/views.py",
+    "joblokal/settings.py",
+    "joblokal/templatetags/",
+)
+
+
+# Leichte Sprache covers the booking path; the legal pages stay in standard German, and
+# the page "JobLokal in Leichter Sprache" is written in it already.
+EASY_LANGUAGE = "de_LS"
+EASY_LANGUAGE_SOURCES = (
+    "templates/base.html",
+    "templates/appointments/",
+    "templates/locations/",
+    "templates/includes/",
+    "templates/emails/",
+    "templates/4",
+    "templates/500.html",
+    "appointments/forms.py",
+    "appointments/views.py",
+    "appointments/ics.py",
+    "locations/views.py",
+    "locations/forms.py",
+)
+
+# Model choices shown on client pages (the manage page shows the booking's status).
+CLIENT_CHOICES = (BookingStatus,)
+
+
+def client_choice_labels() -> set[str]:
+    with translation.override("de"):
+        return {str(label) for choices in CLIENT_CHOICES for label in choices.labels}
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+
+
+def is_client_facing(entry: polib.POEntry) -> bool:
+    return entry.msgid in client_choice_labels() or any(
+        path.startswith(CLIENT_SOURCES) for path, _line in entry.occurrences
+    )
+
+
+def is_translated(entry: polib.POEntry) -> bool:
+    if entry.fuzzy or entry.obsolete:
+        return False
+    if entry.msgid_plural:
+        return bool(entry.msgstr_plural) and all(entry.msgstr_plural.values())
+    return bool(entry.msgstr.strip())
+
+
+def missing(language: str) -> list[polib.POEntry]:
+    return [
+        e
+        for e in catalogue(language)
+        if not e.obsolete and is_client_facing(e) and not is_translated(e)
+    ]
+
+
+def missing_easy_language() -> list[polib.POEntry]:
+    return [
+        e
+        for e in catalogue(EASY_LANGUAGE)
+        if not e.obsolete
+        and any(path.startswith(EASY_LANGUAGE_SOURCES) for path, _line in e.occurrences)
+        and not is_translated(e)
+    ]
