@@ -24,6 +24,10 @@ class SiteInline(admin.StackedInline):
             _("Barrierefreiheit und Anfahrt"),
             {"fields": ["step_free", "accessibility_notes", "directions", "translations"]},
         ),
+        (
+            _("Bus und Karte"),
+            {"fields": ["bus_stop", "bus_lines", "latitude", "longitude"]},
+        ),
         (None, {"fields": ["plan_days"]}),
     ]
     readonly_fields = ["plan_days"]
@@ -60,6 +64,12 @@ class MunicipalityAdmin(admin.ModelAdmin):
         (
             _("Ansprechperson im Rathaus"),
             {"fields": ["contact_name", "contact_email", "contact_phone"]},
+        ),
+        # What clients type to find their place: postcodes and the villages that belong
+        # to it (a Samtgemeinde has several), and where it is for "nearby".
+        (
+            _("Suche und Karte"),
+            {"fields": ["postcodes", "member_villages", "latitude", "longitude"]},
         ),
     ]
 
