@@ -82,9 +82,13 @@ def test_every_html_body_extends_one_base_template():
         "booking_cancelled-body.html",
         "booking_confirmed-body.html",
         "booking_moved-body.html",
+        "cohort_cancelled-body.html",
+        "cohort_published-body.html",
         "day_cancelled-body.html",
+        "enrolment_confirmed-body.html",
         "password_reset-body.html",
         "reminder-body.html",
+        "session_missed-body.html",
         "waitlist_offer-body.html",
     ]
     for path in bodies:
