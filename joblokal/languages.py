@@ -9,6 +9,13 @@ CLIENT_ONLY_LANGUAGES = ("uk", "ar", "tr", "de-ls")
 # Leichte Sprache is German: documents in it say lang="de".
 HTML_LANG = {"de-ls": "de"}
 STAFF_FALLBACK_LANGUAGE = "de"
+# The comma between the parts of a date, where a language writes its own.
+COMMA = {"ar": "،"}
+
+
+def comma() -> str:
+    """The comma of the active language, e.g. between a weekday and its date."""
+    return COMMA.get(translation.get_language(), ",")
 
 
 def is_staff_path(path: str) -> bool:

@@ -7,6 +7,8 @@ from django.utils.crypto import get_random_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from joblokal.models import LegalText
+
 
 @require_GET
 @never_cache
@@ -74,19 +76,24 @@ def ratelimited(request, exception=None):
     return render(request, "429.html", status=429)
 
 
-def legal_page(template_name):
-    """A public information page whose text an operator can replace (see README)."""
+def legal_page(template_name, page: str | None = None):
+    """A public information page whose text an operator can replace (see README); the
+    legal pages add the operator's own text, translated as data (LegalText)."""
 
     @require_GET
     def view(request):
-        context = {"operator": settings.OPERATOR, "retention_days": settings.RETENTION_DAYS}
+        context = {
+            "operator": settings.OPERATOR,
+            "retention_days": settings.RETENTION_DAYS,
+            "legal_text": LegalText.objects.filter(page=page).first() if page else None,
+        }
         return render(request, template_name, context)
 
     return view
 
 
-privacy = legal_page("pages/privacy.html")
-accessibility = legal_page("pages/accessibility.html")
-imprint = legal_page("pages/imprint.html")
+privacy = legal_page("pages/privacy.html", LegalText.Page.PRIVACY)
+accessibility = legal_page("pages/accessibility.html", LegalText.Page.ACCESSIBILITY)
+imprint = legal_page("pages/imprint.html", LegalText.Page.IMPRINT)
 easy_language = legal_page("pages/easy_language.html")
 sign_language = legal_page("pages/sign_language.html")

@@ -157,6 +157,8 @@ ADMIN_MODELS = {
     "appointments_auditentry",
     "appointments_programme",
     "appointments_cohort",
+    # The operator's own texts on the legal pages.
+    "joblokal_legaltext",
     # django-axes: failed logins and lockouts.
     "axes_accessattempt",
     "axes_accessfailurelog",

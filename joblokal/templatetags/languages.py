@@ -2,9 +2,10 @@
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import date
 from django.utils.translation import get_language_info
 
-from joblokal.languages import HTML_LANG, languages_for
+from joblokal.languages import HTML_LANG, comma, languages_for
 
 register = template.Library()
 
@@ -42,3 +43,18 @@ def client_language(code: str) -> str:
     local = NAME_LOCAL.get(code) or get_language_info(code)["name_local"]
     name = str(names[code])
     return name if name == local else f"{name} ({local})"
+
+
+@register.simple_tag(name="comma")
+def comma_tag() -> str:
+    """The comma of the active language ("،" in Arabic)."""
+    return comma()
+
+
+@register.filter(expects_localtime=True)
+def weekday_date(value) -> str:
+    """The weekday and the date in the active language's format, joined by its comma,
+    e.g. "Sonntag, 6. Dezember 2026" or "الأحد، 6 ديسمبر 2026"."""
+    if not value:
+        return ""
+    return f"{date(value, 'l')}{comma()} {date(value, 'DATE_FORMAT')}"
