@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,7 +134,7 @@ def change_referral_status(
         )
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        _update_job_start(current.person_id)
+        current.person.refresh_job_start()
         audit_person(
             user=coach.user,
             person=current.person,
@@ -143,16 +143,6 @@ def change_referral_status(
         )
     referral.refresh_from_db(fields=["status", "updated_at"])
     return True
-
-
-def _update_job_start(person_id: int) -> None:
-    """The job start is the earliest hire date among the person's referrals now hired."""
-    first = ReferralStep.objects.filter(
-        referral__person_id=person_id,
-        referral__status=ReferralStatus.HIRED,
-        status=ReferralStatus.HIRED,
-    ).aggregate(first=Min("on"))["first"]
-    Person.objects.filter(pk=person_id).update(job_start_on=first)
 
 
 def set_opening_status(*, opening: Opening, status: str, user: AbstractBaseUser) -> bool:
