@@ -97,7 +97,7 @@ EXPECTED_GET = {
     "appointments:withdraw_consent": ("token", everyone(405)),
     # Programmes: the coaches of the programme's team, its lead and administrators; Bob
     # is outside the team. Enrolling needs a coach profile, as every casework change.
-    "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403)),
+    "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403)),
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
     "coaches:session_register": ("session_id", STAFF_PAGE),
     "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
@@ -131,10 +131,10 @@ EXPECTED_POST = {
     "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403),
     "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
     "appointments:withdraw_consent": everyone(302),
-    "coaches:enrol": status_row(400, 403, 302, 302, 403),
-    "coaches:mark_session": status_row(400, 403, 302, 302, 403),
-    "coaches:former_visit": status_row(302, 403, 302, 302, 403),
-    "coaches:leave_programme": status_row(400, 403, 302, 302, 400),
+    "coaches:enrol": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:mark_session": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:former_visit": status_row(302, 403, 302, 302, 403, 403),
+    "coaches:leave_programme": status_row(400, 403, 302, 302, 400, 403),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
