@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import AuditAction, AuditEntry
 from coaches.casework import CaseworkRefused, audit_person
-from coaches.models import Coach
+from coaches.models import Coach, Team
 from coaches.models_casework import Person
 from coaches.models_employers import (
     REFERRAL_RANK,
@@ -44,6 +44,45 @@ def audit_employer(*, user: AbstractBaseUser, employer: Employer, action: str, d
     AuditEntry.objects.create(
         user=user, action=action, detail=f"employer {employer.pk} {detail}".strip()[:200]
     )
+
+
+def _refuse_unless_team_coach(*, user: AbstractBaseUser, team_id: int | None) -> None:
+    coach = Coach.objects.active().filter(user=user).first()
+    mine = coach and Team.objects.filter(Q(members=coach) | Q(lead=coach), pk=team_id).exists()
+    if not mine:
+        raise CaseworkRefused(_("Nur das Team dieses Arbeitgebers kann hier etwas ändern."))
+
+
+def save_employer(*, employer: Employer, user: AbstractBaseUser) -> Employer:
+    """Create or change an employer; only a coach of the employer's team may."""
+    _refuse_unless_team_coach(user=user, team_id=employer.team_id)
+    if employer.pk:
+        kept_by = Employer.objects.filter(pk=employer.pk).values_list("team_id", flat=True)
+        _refuse_unless_team_coach(user=user, team_id=kept_by.first())
+    with transaction.atomic():
+        detail = "changed" if employer.pk else "created"
+        employer.save()
+        audit_employer(
+            user=user, employer=employer, action=AuditAction.CHANGE_EMPLOYER, detail=detail
+        )
+    return employer
+
+
+def save_opening(*, opening: Opening, user: AbstractBaseUser) -> Opening:
+    """Create or change an opening of an employer; only a coach of its team may."""
+    _refuse_unless_team_coach(user=user, team_id=opening.employer.team_id)
+    if opening.latest_start < opening.earliest_start:
+        raise CaseworkRefused(_("Der späteste Beginn darf nicht vor dem frühesten liegen."))
+    with transaction.atomic():
+        detail = f"opening {'changed' if opening.pk else 'created'}"
+        opening.save()
+        audit_employer(
+            user=user,
+            employer=opening.employer,
+            action=AuditAction.CHANGE_EMPLOYER,
+            detail=f"{detail} {opening.pk}",
+        )
+    return opening
 
 
 def open_openings_for(*, person: Person):
