@@ -93,7 +93,10 @@ def test_bad_opening_input_gets_a_message(case, change, message):
     add = reverse("coaches:add_opening", args=[case.employer.pk])
     response = login(case.anna).post(add, {**OPENING, **change})
     assert response.status_code == 400
-    assert message in response.content.decode()
+    body = response.content.decode()
+    assert message in body
+    # One clear message, not the database constraint's name.
+    assert "opening_" not in body
     assert not Opening.objects.filter(title="Verkauf").exists()
 
 
