@@ -569,7 +569,7 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "action", "day", "booking", "detail"]
+    list_display = ["at", "user", "actor", "action", "day", "booking", "detail"]
     list_filter = ["action", ("at", admin.DateFieldListFilter)]
     search_fields = ["user__username", "booking__reference", "detail"]
     date_hierarchy = "at"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import AuditAction, AuditEntry, Booking
 from appointments.services import StaffActionRefused, end_enrolments_without_consent
+from coaches import retention
 from coaches.models import Coach, Team
 from coaches.models_casework import (
     CONSENT_TEXT_VERSION,
@@ -50,10 +51,21 @@ class WorkConstraints:
     qualification: str = ""
 
 
-def audit_person(*, user: AbstractBaseUser, person: Person, action: str, detail: str = ""):
-    """Write one audit entry about a person; the person is named by id only."""
+def audit_person(
+    *,
+    user: AbstractBaseUser | None,
+    person: Person,
+    action: str,
+    detail: str = "",
+    actor: str = "",
+):
+    """Write one audit entry about a person; the person is named by id only. Without a
+    staff user, `actor` names who acted."""
     AuditEntry.objects.create(
-        user=user, action=action, detail=f"person {person.pk} {detail}".strip()[:200]
+        user=user,
+        actor=actor[:40],
+        action=action,
+        detail=f"person {person.pk} {detail}".strip()[:200],
     )
 
 
@@ -214,6 +226,8 @@ def link_visit(
     except IntegrityError:
         raise CaseworkRefused(_("Dieser Termin gehört schon zu einer anderen Person.")) from None
     person.refresh_from_db(fields=["first_visit_on", "last_contact_at"])
+    # The visit may already carry the outcome "job start".
+    person.refresh_job_start()
     return True
 
 
@@ -249,25 +263,34 @@ def end_accompaniment(
     *,
     person: Person,
     user: AbstractBaseUser | None,
+    actor: str = "",
     withdrawn: bool = False,
     reason: str = "",
     now: datetime | None = None,
 ) -> bool:
     """End an accompaniment at once, closed by the coach or because the person withdrew
-    consent; erasure follows RETENTION_DAYS later. Returns False if it had ended."""
+    consent; erasure follows RETENTION_DAYS later, and no follow-up or open referral
+    outlives it. Returns False if it had ended."""
     now = now or timezone.now()
+    if user is None and not actor:
+        actor = "client"
     status = PersonStatus.WITHDRAWN if withdrawn else PersonStatus.CLOSED
     with transaction.atomic():
         # Conditional, so two clicks at once end it once.
         ended = Person.objects.filter(pk=person.pk, status=PersonStatus.ACTIVE).update(
             status=status, ended_at=now, end_reason=reason[:200]
         )
-        # A withdrawal through the client's own link has no staff user to log.
-        if ended and user is not None:
-            audit_person(
-                user=user, person=person, action=AuditAction.CHANGE_PERSON, detail=str(status)
-            )
         if ended:
+            # A withdrawal through the client's own link has no staff user: the actor says so.
+            audit_person(
+                user=user,
+                actor=actor,
+                person=person,
+                action=AuditAction.CHANGE_PERSON,
+                detail=str(status),
+            )
+            person.refresh_from_db(fields=["status", "ended_at", "end_reason"])
+            retention.settle_ended_accompaniment(person=person, user=user, actor=actor, now=now)
             # No programme outlives the consent it rests on (invariant 9).
             end_enrolments_without_consent(now=now)
     person.refresh_from_db(fields=["status", "ended_at", "end_reason"])
@@ -293,6 +316,7 @@ def withdraw_consent_by_link(*, booking: Booking, now: datetime | None = None) -
     return end_accompaniment(
         person=visit.person,
         user=None,
+        actor="client via manage link",
         withdrawn=True,
         reason="withdrawn through the booking link",
         now=now,

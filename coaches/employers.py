@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import AuditAction, AuditEntry
 from coaches.casework import CaseworkRefused, audit_person
-from coaches.models import Coach
+from coaches.models import Coach, Team
 from coaches.models_casework import Person
 from coaches.models_employers import (
     REFERRAL_RANK,
@@ -44,6 +44,45 @@ def audit_employer(*, user: AbstractBaseUser, employer: Employer, action: str, d
     AuditEntry.objects.create(
         user=user, action=action, detail=f"employer {employer.pk} {detail}".strip()[:200]
     )
+
+
+def _refuse_unless_team_coach(*, user: AbstractBaseUser, team_id: int | None) -> None:
+    coach = Coach.objects.active().filter(user=user).first()
+    mine = coach and Team.objects.filter(Q(members=coach) | Q(lead=coach), pk=team_id).exists()
+    if not mine:
+        raise CaseworkRefused(_("Nur das Team dieses Arbeitgebers kann hier etwas ändern."))
+
+
+def save_employer(*, employer: Employer, user: AbstractBaseUser) -> Employer:
+    """Create or change an employer; only a coach of the employer's team may."""
+    _refuse_unless_team_coach(user=user, team_id=employer.team_id)
+    if employer.pk:
+        kept_by = Employer.objects.filter(pk=employer.pk).values_list("team_id", flat=True)
+        _refuse_unless_team_coach(user=user, team_id=kept_by.first())
+    with transaction.atomic():
+        detail = "changed" if employer.pk else "created"
+        employer.save()
+        audit_employer(
+            user=user, employer=employer, action=AuditAction.CHANGE_EMPLOYER, detail=detail
+        )
+    return employer
+
+
+def save_opening(*, opening: Opening, user: AbstractBaseUser) -> Opening:
+    """Create or change an opening of an employer; only a coach of its team may."""
+    _refuse_unless_team_coach(user=user, team_id=opening.employer.team_id)
+    if opening.latest_start < opening.earliest_start:
+        raise CaseworkRefused(_("Der späteste Beginn darf nicht vor dem frühesten liegen."))
+    with transaction.atomic():
+        detail = f"opening {'changed' if opening.pk else 'created'}"
+        opening.save()
+        audit_employer(
+            user=user,
+            employer=opening.employer,
+            action=AuditAction.CHANGE_EMPLOYER,
+            detail=f"{detail} {opening.pk}",
+        )
+    return opening
 
 
 def open_openings_for(*, person: Person):
@@ -134,7 +173,7 @@ def change_referral_status(
         )
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        _update_job_start(current.person_id)
+        current.person.refresh_job_start()
         audit_person(
             user=coach.user,
             person=current.person,
@@ -143,16 +182,6 @@ def change_referral_status(
         )
     referral.refresh_from_db(fields=["status", "updated_at"])
     return True
-
-
-def _update_job_start(person_id: int) -> None:
-    """The job start is the earliest hire date among the person's referrals now hired."""
-    first = ReferralStep.objects.filter(
-        referral__person_id=person_id,
-        referral__status=ReferralStatus.HIRED,
-        status=ReferralStatus.HIRED,
-    ).aggregate(first=Min("on"))["first"]
-    Person.objects.filter(pk=person_id).update(job_start_on=first)
 
 
 def set_opening_status(*, opening: Opening, status: str, user: AbstractBaseUser) -> bool:

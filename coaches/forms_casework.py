@@ -2,13 +2,14 @@
 coaches.casework and coaches.employers."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaches.casework import WorkConstraints
 from coaches.forms import DateInput
 from coaches.models_casework import Childcare, ContactKind, Health, Mobility
-from coaches.models_employers import Opening, ReferralStatus
+from coaches.models_employers import Employer, Opening, ReferralStatus
 from locations.models import Municipality
 
 TIME_ERROR = _("Bitte geben Sie eine Uhrzeit zwischen 00:00 und 23:59 ein, zum Beispiel 08:30.")
@@ -136,3 +137,72 @@ class ReferralStatusForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+
+
+class EmployerForm(forms.ModelForm):
+    class Meta:
+        model = Employer
+        fields = [
+            "team",
+            "name",
+            "sector",
+            "municipality",
+            "address",
+            "contact_name",
+            "phone",
+            "email",
+            "notes",
+            "flexible_start",
+            "part_time",
+            "no_qualification",
+            "step_free",
+            "by_bus",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["municipality"].queryset = Municipality.objects.order_by("name")
+
+
+class OpeningForm(forms.ModelForm):
+    class Meta:
+        model = Opening
+        fields = [
+            "title",
+            "hours_per_week",
+            "earliest_start",
+            "latest_start",
+            "needs_qualification",
+            "starts_on",
+            "status",
+        ]
+        widgets = {
+            "earliest_start": TimeInput(),
+            "latest_start": TimeInput(),
+            "starts_on": DateInput(),
+        }
+        error_messages = {
+            "earliest_start": {"invalid": TIME_ERROR},
+            "latest_start": {"invalid": TIME_ERROR},
+            "starts_on": {"invalid": DATE_ERROR},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hours_per_week"].min_value = 1
+        self.fields["hours_per_week"].max_value = 60
+        self.fields["hours_per_week"].widget.attrs.update({"min": 1, "max": 60})
+        self.fields["hours_per_week"].validators += [MinValueValidator(1), MaxValueValidator(60)]
+        for name in ("earliest_start", "latest_start"):
+            self.fields[name].input_formats = ["%H:%M"]
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("earliest_start"), data.get("latest_start")
+        if first and last and last < first:
+            self.add_error(
+                "latest_start", _("Der späteste Beginn darf nicht vor dem frühesten liegen.")
+            )
+        return data

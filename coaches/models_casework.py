@@ -8,10 +8,14 @@ other apps by string, so this module imports nothing from appointments (no cycle
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils.translation import gettext_lazy as _
 
+from coaches.models_employers import ReferralStatus, ReferralStep
+
 CONSENT_TEXT_VERSION = "2026-11"
+# appointments.OutcomeCode.JOB_START, named here without importing appointments.
+JOB_START_OUTCOME = "job_start"
 
 
 class PersonStatus(models.TextChoices):
@@ -142,6 +146,22 @@ class Person(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == PersonStatus.ACTIVE
+
+    def refresh_job_start(self) -> None:
+        """Set the job start to the earliest of the hire dates of referrals now hired and
+        the days of linked visits with the outcome "job start". Frozen once anonymised."""
+        if self.anonymised_at:
+            return
+        hired = ReferralStep.objects.filter(
+            referral__person=self,
+            referral__status=ReferralStatus.HIRED,
+            status=ReferralStatus.HIRED,
+        ).aggregate(first=Min("on"))["first"]
+        visit = PersonVisit.objects.filter(
+            person=self, booking__outcomes__code=JOB_START_OUTCOME
+        ).aggregate(first=Min("booking__day__date"))["first"]
+        self.job_start_on = min(filter(None, [hired, visit]), default=None)
+        Person.objects.filter(pk=self.pk).update(job_start_on=self.job_start_on)
 
     def erasure_due(self, retention_days: int) -> datetime | None:
         """When the personal data goes: RETENTION_DAYS after the end; None while active."""

@@ -113,6 +113,22 @@ urlpatterns = [
     ),
     path("arbeitgeber/", views_employers.employer_list, name="employers"),
     path("arbeitgeber/<int:employer_id>/", views_employers.employer_detail, name="employer"),
+    path("arbeitgeber/neu/", views_employers.employer_edit, name="add_employer"),
+    path(
+        "arbeitgeber/<int:employer_id>/bearbeiten/",
+        views_employers.employer_edit,
+        name="edit_employer",
+    ),
+    path(
+        "arbeitgeber/<int:employer_id>/stellen/neu/",
+        views_employers.opening_edit,
+        name="add_opening",
+    ),
+    path(
+        "arbeitgeber/<int:employer_id>/stellen/<int:opening_id>/bearbeiten/",
+        views_employers.opening_edit,
+        name="edit_opening",
+    ),
     path(
         "arbeitgeber/<int:employer_id>/stellen/<int:opening_id>/",
         views_employers.opening_status,

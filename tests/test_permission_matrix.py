@@ -92,6 +92,12 @@ EXPECTED_GET = {
     "coaches:employers": (None, STAFF_ONLY),
     "coaches:employer": ("employer_id", STAFF_PAGE),
     "coaches:opening_status": ("employer_opening", STAFF_ACTION_GET),
+    # Employers and openings are changed by the coaches of the employer's team only; an
+    # administrator without a coach profile uses the admin.
+    "coaches:add_employer": (None, status_row(200, 200, 302, 302, 403, 403)),
+    "coaches:edit_employer": ("employer_id", status_row(200, 403, 302, 302, 403, 403)),
+    "coaches:add_opening": ("employer_id", status_row(200, 403, 302, 302, 403, 403)),
+    "coaches:edit_opening": ("employer_opening", status_row(200, 403, 302, 302, 403, 403)),
     "coaches:person_figures": (None, STAFF_ONLY),
     "coaches:person_figures_csv": (None, STAFF_ONLY),
     "appointments:withdraw_consent": ("token", everyone(405)),
@@ -129,6 +135,10 @@ EXPECTED_POST = {
     "coaches:refer": status_row(302, 403, 302, 302, 403, 403),
     "coaches:change_referral": status_row(400, 403, 302, 302, 403, 403),
     "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403),
+    "coaches:add_employer": status_row(400, 400, 302, 302, 403, 403),
+    "coaches:edit_employer": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:add_opening": status_row(400, 403, 302, 302, 403, 403),
+    "coaches:edit_opening": status_row(400, 403, 302, 302, 403, 403),
     "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
     "appointments:withdraw_consent": everyone(302),
     "coaches:enrol": status_row(400, 403, 302, 302, 403, 403),

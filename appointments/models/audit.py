@@ -28,9 +28,14 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="audit_entries",
         verbose_name=_("Benutzerkonto"),
     )
+    # Who acted when there is no staff account: the client through their manage link,
+    # or the scheduled erasure.
+    actor = models.CharField(_("Handelnde Stelle"), max_length=40, blank=True)
     action = models.CharField(_("Aktion"), max_length=20, choices=AuditAction)
     day = models.ForeignKey(
         "appointments.OutreachDay",
@@ -54,6 +59,13 @@ class AuditEntry(models.Model):
         verbose_name = _("Protokolleintrag")
         verbose_name_plural = _("Zugriffsprotokoll")
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(actor=""),
+                name="audit_entry_names_who_acted",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+        who = self.user or self.actor
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()}"

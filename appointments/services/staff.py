@@ -218,6 +218,10 @@ def record_outcome(
         )
         follow_up = f" follow-up {follow_up_on:%Y-%m-%d}" if follow_up_on else ""
         _audit_change(user, current, "outcome " + ",".join(sorted(codes)) + follow_up)
+        # A job start on a visit of an accompanied person is the person's job start.
+        person = Person.objects.filter(visits__booking=current).first()
+        if person is not None:
+            person.refresh_job_start()
     return current
 
 
