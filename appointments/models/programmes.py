@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "ApplicationStatus",
     "Attendance",
     "Cohort",
     "CohortStatus",
@@ -23,6 +24,7 @@ __all__ = [
     "LeaveReason",
     "Mark",
     "Programme",
+    "ProgrammeApplication",
     "Session",
 ]
 
@@ -294,3 +296,38 @@ class FormerVisit(models.Model):
 
     def __str__(self):
         return f"{self.session}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("offen")
+    ACCEPTED = "accepted", _("angenommen")
+    DECLINED = "declined", _("abgelehnt")
+
+
+class ProgrammeApplication(models.Model):
+    """Someone without an account applies for a place in a published cohort. Only what
+    the team needs to answer is stored; it is erased RETENTION_DAYS after the cohort."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="applications", verbose_name=_("Durchgang")
+    )
+    name = models.CharField(_("Name"), max_length=120, blank=True)
+    email = models.EmailField(_("E-Mail"), max_length=254, blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    note = models.TextField(_("Nachricht"), max_length=1000, blank=True)
+    language = models.CharField(_("Sprache"), max_length=10, default="de")
+    status = models.CharField(
+        _("Status"), max_length=10, choices=ApplicationStatus, default=ApplicationStatus.PENDING
+    )
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    consent_at = models.DateTimeField(_("Einwilligung am"))
+    created_at = models.DateTimeField(_("eingegangen am"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Bewerbung")
+        verbose_name_plural = _("Bewerbungen")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.cohort_id}: {self.pk}"

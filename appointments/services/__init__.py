@@ -11,8 +11,15 @@ re-implements a rule. Every public name is importable from here.
 - privacy: erasure on schedule, the client's export and erasure
 - reminders: the periodic reminder scan
 - programmes: cohort sessions, enrolment, attendance and leaving a programme
+- applications: the public application for a programme place
 """
 
+from appointments.services.applications import (
+    ApplicationRefused,
+    apply_for_cohort,
+    cohorts_open_for_applications,
+    erase_expired_applications,
+)
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
@@ -101,6 +108,7 @@ __all__ = [
     "MAX_SERIES_DAYS",
     "SERIES_RULE_FIELDS",
     "AlreadyBooked",
+    "ApplicationRefused",
     "BookingClosed",
     "BookingError",
     "BookingOrigin",
@@ -115,6 +123,9 @@ __all__ = [
     "StaffActionRefused",
     "TooManyBookings",
     "accept_waitlist_offer",
+    "apply_for_cohort",
+    "cohorts_open_for_applications",
+    "erase_expired_applications",
     "add_walk_in",
     "assign_coaches",
     "book_slot",
