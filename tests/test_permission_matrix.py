@@ -103,6 +103,7 @@ EXPECTED_GET = {
     # is outside the team. Enrolling needs a coach profile, as every casework change.
     "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403)),
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
+    "coaches:decide_application": ("application_id", STAFF_ACTION_GET),
     "coaches:session_register": ("session_id", STAFF_PAGE),
     "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
     "coaches:former_visit": ("session_id", STAFF_ACTION_GET),
@@ -141,6 +142,9 @@ EXPECTED_POST = {
     "coaches:mark_session": status_row(400, 403, 302, 302, 403, 403),
     "coaches:former_visit": status_row(302, 403, 302, 302, 403, 403),
     "coaches:leave_programme": status_row(400, 403, 302, 302, 400, 403),
+    # Deciding is the team's, its lead's or an administrator's; an empty POST decides
+    # nothing and goes back to the cohort.
+    "coaches:decide_application": STAFF_POST,
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -291,7 +295,7 @@ def casework_objects(world) -> dict:
 
 def programme_objects(team, person) -> dict:
     """Alice's team runs a programme in Wathlingen; Maria takes part in its cohort."""
-    from appointments.services import enrol_person, publish_cohort
+    from appointments.services import apply_for_cohort, enrol_person, publish_cohort
     from tests.coaches import programme_world
 
     programme = programme_world.programme(team, factories.site(person.municipality))
@@ -301,7 +305,17 @@ def programme_objects(team, person) -> dict:
         programme, starts_on=programme_world.START + timedelta(weeks=10)
     )
     publish_cohort(cohort=published)
+    application = apply_for_cohort(
+        cohort=published,
+        name="Lea Lang",
+        email="lea@example.org",
+        phone="",
+        note="",
+        language="de",
+        submission_key="m" * 32,
+    )
     return {
+        "application_id": {"application_id": application.pk},
         "open_cohort": {"cohort_id": published.pk},
         "cohort_id": {"cohort_id": cohort.pk},
         "session_id": {"session_id": cohort.sessions.first().pk},

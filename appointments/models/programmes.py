@@ -323,6 +323,15 @@ class ProgrammeApplication(models.Model):
     consent_at = models.DateTimeField(_("Einwilligung am"))
     created_at = models.DateTimeField(_("eingegangen am"), auto_now_add=True)
     anonymised_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "coaches.Coach",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entschieden von"),
+    )
 
     class Meta:
         verbose_name = _("Bewerbung")

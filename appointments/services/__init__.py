@@ -18,6 +18,7 @@ from appointments.services.applications import (
     ApplicationRefused,
     apply_for_cohort,
     cohorts_open_for_applications,
+    decide_application,
     erase_expired_applications,
 )
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
@@ -125,6 +126,7 @@ __all__ = [
     "accept_waitlist_offer",
     "apply_for_cohort",
     "cohorts_open_for_applications",
+    "decide_application",
     "erase_expired_applications",
     "add_walk_in",
     "assign_coaches",

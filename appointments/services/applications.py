@@ -6,6 +6,7 @@ team answers it; only an enrolment (invariant 8) takes a place.
 
 from datetime import date, datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -13,11 +14,16 @@ from django.utils.translation import gettext as _
 
 from appointments.models import (
     ApplicationStatus,
+    AuditAction,
+    AuditEntry,
     Cohort,
     CohortStatus,
+    MailKind,
     ProgrammeApplication,
     Session,
 )
+from appointments.outbox import queue_mail
+from coaches.models import Coach
 
 ERASED_APPLICATION_FIELDS = {
     "name": "",
@@ -98,3 +104,33 @@ def erase_expired_applications(*, cutoff: datetime, now: datetime) -> int:
         anonymised_at=None, created_at__lt=cutoff
     ).exclude(Exists(later_session))
     return expired.update(**ERASED_APPLICATION_FIELDS, anonymised_at=now)
+
+
+def decide_application(
+    *,
+    application: ProgrammeApplication,
+    accept: bool,
+    coach: Coach | None,
+    user: AbstractBaseUser,
+    now: datetime | None = None,
+) -> bool:
+    """Accept or decline a pending application, audit it, and queue one answer mail to the
+    applicant. Accepting promises a place; the coach then takes the person's consent on
+    the casework path and enrols them from the person's page. Returns False if it had
+    been decided already."""
+    now = now or timezone.now()
+    status = ApplicationStatus.ACCEPTED if accept else ApplicationStatus.DECLINED
+    kind = MailKind.APPLICATION_ACCEPTED if accept else MailKind.APPLICATION_DECLINED
+    with transaction.atomic():
+        decided = ProgrammeApplication.objects.filter(
+            pk=application.pk, status=ApplicationStatus.PENDING, anonymised_at=None
+        ).update(status=status, decided_at=now, decided_by=coach)
+        if decided:
+            application.refresh_from_db()
+            AuditEntry.objects.create(
+                user=user,
+                action=AuditAction.CHANGE_COHORT,
+                detail=f"cohort {application.cohort_id} application {application.pk} {status}",
+            )
+            queue_mail(kind=kind, application=application, key=f"{kind}:{application.pk}")
+    return decided == 1

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import ApplicationStatus, Cohort, ProgrammeApplication
@@ -149,3 +150,80 @@ def test_applications_are_erased_on_the_bookings_schedule(cohort):
     assert application.anonymised_at is not None
     assert application.status == ApplicationStatus.PENDING  # what is counted stays
     assert timezone.now() < last
+
+
+def test_the_team_accepts_and_declines_and_each_decision_mails_once(
+    case, cohort, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from appointments.models import AuditEntry, MailKind, OutgoingMail
+
+    apply(Client(), cohort)
+    apply(Client(), cohort, submission_key="b" * 32, email="", phone="05144 12345")
+    first, second = ProgrammeApplication.objects.order_by("pk")
+    client = Client()
+    client.force_login(case.anna.user)
+    page = client.get(reverse("coaches:cohort", args=[cohort.pk])).content.decode()
+    assert "Maria Muster" in page and "Annehmen" in page
+
+    url = reverse("coaches:decide_application", args=[first.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"decision": "accept"}).status_code == 302
+        client.post(url, {"decision": "decline"})  # decided already: nothing changes
+    first.refresh_from_db()
+    assert first.status == ApplicationStatus.ACCEPTED and first.decided_by == case.anna
+    answers = OutgoingMail.objects.exclude(application=None)
+    assert [m.kind for m in answers] == [MailKind.APPLICATION_ACCEPTED]
+    sent = [m for m in mail.outbox if m.to == ["maria@example.org"]]
+    assert len(sent) == 1
+    assert "Zusage" in sent[0].subject and "Maria Muster" in sent[0].body
+    assert AuditEntry.objects.filter(detail__contains=f"application {first.pk}").count() == 1
+
+    # Without an address there is no mail; the team calls instead.
+    url = reverse("coaches:decide_application", args=[second.pk])
+    client.post(url, {"decision": "decline"})
+    second.refresh_from_db()
+    assert second.status == ApplicationStatus.DECLINED
+    assert answers.count() == 1
+    cohort.refresh_from_db()
+    assert cohort.places_taken == 0
+
+
+def test_the_decline_mail_is_in_the_applicants_language(case, cohort):
+    from appointments.messages import build_message
+    from appointments.models import OutgoingMail
+    from appointments.services import decide_application
+
+    Client().post(f"/programm/{cohort.pk}/bewerben/", form_data(), HTTP_ACCEPT_LANGUAGE="uk")
+    application = ProgrammeApplication.objects.get()
+    assert application.language == "uk"
+    decide_application(application=application, accept=False, coach=None, user=case.anna.user)
+    message = build_message(OutgoingMail.objects.exclude(application=None).get())
+    assert "Durchstarten" in message.subject
+    assert "Добрий день" in message.body or "Maria Muster" in message.body
+
+
+@pytest.mark.parametrize("decision", ["", "maybe", "accept\x00"])
+def test_a_bad_decision_changes_nothing(case, cohort, decision):
+    apply(Client(), cohort)
+    application = ProgrammeApplication.objects.get()
+    client = Client()
+    client.force_login(case.anna.user)
+    response = client.post(
+        reverse("coaches:decide_application", args=[application.pk]), {"decision": decision}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+
+
+def test_a_coach_outside_the_team_cannot_decide(case, cohort):
+    apply(Client(), cohort)
+    application = ProgrammeApplication.objects.get()
+    client = Client()
+    client.force_login(case.bob.user)
+    url = reverse("coaches:decide_application", args=[application.pk])
+    assert client.post(url, {"decision": "accept"}).status_code == 403
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
