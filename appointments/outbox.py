@@ -299,6 +299,11 @@ def programme_mail_obsolete(mail: OutgoingMail) -> str:
         mark = enrolment.attendances.filter(session_id=mail.context.get("session_id"))
         if not mark.filter(mark="absent").exists():
             return "no longer marked absent"
+    if mail.kind == MailKind.PROGRAMME_REMINDER:
+        if enrolment.status != "active" or enrolment.cohort.status != "published":
+            return "participation or cohort ended"
+        if not enrolment.cohort.sessions.filter(starts_at__gt=timezone.now()).exists():
+            return "programme has begun"
     return ""
 
 

@@ -20,6 +20,7 @@ class MailKind(models.TextChoices):
     SESSION_MISSED = "session_missed", _("im Programm vermisst")
     APPLICATION_ACCEPTED = "application_accepted", _("Bewerbung angenommen")
     APPLICATION_DECLINED = "application_declined", _("Bewerbung abgelehnt")
+    PROGRAMME_REMINDER = "programme_reminder", _("Erinnerung an den Programmbeginn")
 
 
 class MailStatus(models.TextChoices):

@@ -223,6 +223,8 @@ class Enrolment(models.Model):
     ended_on = models.DateField(_("beendet am"), null=True, blank=True)
     end_reason = models.CharField(_("Grund"), max_length=12, choices=LeaveReason, blank=True)
     end_note = models.CharField(_("Notiz"), max_length=200, blank=True)
+    # Set when the reminder before the first session is queued; it is sent once.
+    reminded_at = models.DateTimeField(_("erinnert am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Teilnahme")

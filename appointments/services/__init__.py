@@ -71,7 +71,7 @@ from appointments.services.programmes import (
     publish_cohort,
     record_former_visit,
 )
-from appointments.services.reminders import queue_due_reminders
+from appointments.services.reminders import queue_due_reminders, queue_programme_reminders
 from appointments.services.seats import (
     AlreadyBooked,
     BookingClosed,
@@ -163,6 +163,7 @@ __all__ = [
     "publish_days",
     "publish_next_days",
     "queue_due_reminders",
+    "queue_programme_reminders",
     "record_outcome",
     "series_dates",
     "series_problems",
