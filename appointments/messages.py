@@ -58,6 +58,9 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         context.update(programme_context(mail))
     if mail.application_id:
         context.update(application_context(mail))
+    if mail.kind == MailKind.ABSENCE_FLAGGED:
+        url = reverse("coaches:cohort", args=[mail.context.get("cohort_id", 0)])
+        context["cohort_url"] = settings.SITE_URL + url
     return make_message(
         mail.kind,
         to=recipient.email,

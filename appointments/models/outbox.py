@@ -21,6 +21,7 @@ class MailKind(models.TextChoices):
     APPLICATION_ACCEPTED = "application_accepted", _("Bewerbung angenommen")
     APPLICATION_DECLINED = "application_declined", _("Bewerbung abgelehnt")
     PROGRAMME_REMINDER = "programme_reminder", _("Erinnerung an den Programmbeginn")
+    ABSENCE_FLAGGED = "absence_flagged", _("Hinweis auf Fehltage an die Leitung")
 
 
 class MailStatus(models.TextChoices):

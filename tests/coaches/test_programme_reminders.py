@@ -87,3 +87,30 @@ def test_no_reminder_after_the_start_for_those_who_left_or_a_cancelled_cohort(ca
 def test_the_periodic_task_runs_the_programme_scan_too(case, cohort):
     enrolled(case, cohort)
     assert send_due_reminders() == 0  # months before the start
+
+
+def test_the_lead_is_told_once_when_absences_in_a_row_reach_the_flag(case, cohort):
+    from appointments.models import Mark
+    from appointments.services import mark_session
+
+    (enrolment,) = enrolled(case, cohort)
+    s1, s2, s3, s4, s5 = cohort.sessions.order_by("starts_at")[:5]
+    flags = OutgoingMail.objects.filter(kind=MailKind.ABSENCE_FLAGGED)
+
+    mark_session(enrolment=enrolment, session=s1, mark=Mark.ABSENT, coach=case.anna)
+    assert not flags.exists()
+    mark_session(enrolment=enrolment, session=s2, mark=Mark.EXCUSED, coach=case.anna)
+    mark_session(enrolment=enrolment, session=s3, mark=Mark.ABSENT, coach=case.anna)
+    assert flags.count() == 1  # two absences in a row; excused breaks nothing
+    mark_session(enrolment=enrolment, session=s3, mark=Mark.ABSENT, coach=case.anna)
+    mark_session(enrolment=enrolment, session=s4, mark=Mark.ABSENT, coach=case.anna)
+    assert flags.count() == 1  # the same run: told once
+    flag = flags.get()
+    assert flag.user == cohort.programme.lead.user
+    message = build_message(flag)
+    assert f"/programm/durchgaenge/{cohort.pk}/" in message.body
+    assert enrolment.person.name not in message.body
+
+    mark_session(enrolment=enrolment, session=s4, mark=Mark.PRESENT, coach=case.anna)
+    mark_session(enrolment=enrolment, session=s5, mark=Mark.ABSENT, coach=case.anna)
+    assert flags.count() == 1
