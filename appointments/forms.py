@@ -339,6 +339,57 @@ class WaitlistForm(BotGuardMixin):
         return data
 
 
+class ApplicationForm(BotGuardMixin):
+    """The public application for a place in a programme's cohort."""
+
+    name = LineField(
+        label=_("Ihr Name"), max_length=120, error_messages={"required": NAME_REQUIRED}
+    )
+    email = ContactEmailField(
+        label=_("E-Mail"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": EMAIL_INVALID},
+        help_text=_("Hierhin schicken wir unsere Antwort."),
+    )
+    phone = PhoneField(
+        label=_("Telefon"),
+        required=False,
+        max_length=40,
+        help_text=_("Nur nötig, wenn Sie keine E-Mail angeben."),
+    )
+    note = TextField(
+        label=_("Kurze Nachricht (freiwillig)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"] = privacy_consent_field()
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("Ihre Angaben"), "name", "email", "phone"),
+            "note",
+            "consent",
+            self.honeypot_div(),
+            "submission_key",
+            Submit("apply", _("Bewerbung senden")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error(
+                "phone", _("Ohne E-Mail brauchen wir Ihre Telefonnummer, damit wir Sie erreichen.")
+            )
+        return data
+
+
 class CancelForm(forms.Form):
     reason = LineField(
         label=_("Grund (freiwillig)"),

@@ -56,6 +56,11 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         context["reset_url"] = password_reset_url(mail.user)
     if mail.enrolment_id:
         context.update(programme_context(mail))
+    if mail.application_id:
+        context.update(application_context(mail))
+    if mail.kind == MailKind.ABSENCE_FLAGGED:
+        url = reverse("coaches:cohort", args=[mail.context.get("cohort_id", 0)])
+        context["cohort_url"] = settings.SITE_URL + url
     return make_message(
         mail.kind,
         to=recipient.email,
@@ -90,6 +95,17 @@ def programme_context(mail: OutgoingMail) -> dict:
         "site": cohort.programme.site,
         "sessions": sessions,
         "next_session": upcoming[0] if upcoming else None,
+    }
+
+
+def application_context(mail: OutgoingMail) -> dict:
+    """The applicant, cohort and programme an answer to an application names."""
+    cohort = mail.application.cohort
+    return {
+        "application": mail.application,
+        "cohort": cohort,
+        "programme": cohort.programme,
+        "site": cohort.programme.site,
     }
 
 

@@ -58,11 +58,14 @@ def queue_mail(
     waitlist_entry=None,
     user=None,
     enrolment=None,
+    application=None,
     key: str | None = None,
     context: dict | None = None,
 ) -> OutgoingMail | None:
     """Record a notice to send and enqueue it after commit; queued once per key."""
-    recipient = enrolment.person if enrolment else (booking or waitlist_entry or user)
+    recipient = (
+        enrolment.person if enrolment else (booking or waitlist_entry or application or user)
+    )
     if recipient is None or not recipient.email:
         return None  # No address, no mail: the client was told no reminder will come.
     if key is None:
@@ -76,6 +79,7 @@ def queue_mail(
             "waitlist_entry": waitlist_entry,
             "user": user,
             "enrolment": enrolment,
+            "application": application,
             "context": context or {},
         },
     )
@@ -131,7 +135,11 @@ def deliver(mail_id: int) -> bool:
         if not claim(mail_id):
             return False
         mail = OutgoingMail.objects.select_related(
-            "booking__slot__day__site__municipality", "waitlist_entry", "user", "enrolment__person"
+            "booking__slot__day__site__municipality",
+            "waitlist_entry",
+            "user",
+            "enrolment__person",
+            "application",
         ).get(pk=mail_id)
         reason = obsolete_reason(mail)
         if reason:
@@ -291,6 +299,11 @@ def programme_mail_obsolete(mail: OutgoingMail) -> str:
         mark = enrolment.attendances.filter(session_id=mail.context.get("session_id"))
         if not mark.filter(mark="absent").exists():
             return "no longer marked absent"
+    if mail.kind == MailKind.PROGRAMME_REMINDER:
+        if enrolment.status != "active" or enrolment.cohort.status != "published":
+            return "participation or cohort ended"
+        if not enrolment.cohort.sessions.filter(starts_at__gt=timezone.now()).exists():
+            return "programme has begun"
     return ""
 
 

@@ -14,7 +14,7 @@ __all__ = ["send_outgoing_mail"]
 
 @shared_task
 def send_due_reminders() -> int:
-    return services.queue_due_reminders()
+    return services.queue_due_reminders() + services.queue_programme_reminders()
 
 
 @shared_task

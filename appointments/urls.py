@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views, views_consent
+from appointments import views, views_consent, views_programmes
 
 app_name = "appointments"
 
@@ -21,5 +21,7 @@ urlpatterns = [
         views_consent.withdraw_consent,
         name="withdraw_consent",
     ),
+    path("programm/<int:cohort_id>/bewerben/", views_programmes.apply, name="apply"),
+    path("programm/<int:cohort_id>/beworben/", views_programmes.applied, name="applied"),
     path("warteliste/angebot/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

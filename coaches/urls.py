@@ -139,6 +139,11 @@ urlpatterns = [
     path("personen/<int:person_id>/programm/", views_programmes.enrol, name="enrol"),
     path("programm/durchgaenge/<int:cohort_id>/", views_programmes.cohort_detail, name="cohort"),
     path(
+        "programm/bewerbungen/<int:application_id>/entscheiden/",
+        views_programmes.decide,
+        name="decide_application",
+    ),
+    path(
         "programm/termine/<int:session_id>/",
         views_programmes.session_register,
         name="session_register",

@@ -19,18 +19,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appointments import programme_figures
 from appointments.models import (
+    ApplicationStatus,
     Attendance,
     AuditAction,
     AuditEntry,
     Cohort,
     Enrolment,
     FormerVisit,
+    ProgrammeApplication,
     Session,
 )
 from appointments.services import (
     ProgrammeRefused,
     cohort_attendance_rate,
     cohorts_visible_to,
+    decide_application,
     enrol_person,
     leave_programme,
     mark_session,
@@ -40,6 +43,7 @@ from appointments.services import (
 )
 from coaches import casework
 from coaches.forms_programmes import EnrolForm, LeaveForm, MarkForm
+from coaches.models import Coach
 from coaches.views import _first_or_404
 from coaches.views_casework import _coach, _get_person, _person_url
 
@@ -86,6 +90,9 @@ def cohort_detail(request, cohort_id: int):
         "rate": programme_figures.percent(cohort_attendance_rate(rows)),
         "figures": figures[0] if figures else None,
         "former_visits": FormerVisit.objects.filter(session__cohort=cohort).count(),
+        "applications": list(
+            cohort.applications.filter(status=ApplicationStatus.PENDING, anonymised_at=None)
+        ),
     }
     return render(request, "coaches/cohort.html", context)
 
@@ -153,6 +160,25 @@ def mark(request, session_id: int):
     )
     url = reverse("coaches:session_register", args=[session.pk])
     return redirect(f"{url}#p{enrolment.pk}")
+
+
+@login_required
+@require_POST
+def decide(request, application_id: int):
+    application = _first_or_404(ProgrammeApplication.objects.all(), application_id)
+    cohort = _get_cohort(request, application.cohort_id)
+    decision = request.POST.get("decision")
+    if decision not in {"accept", "decline"}:
+        messages.error(request, _("Bitte wählen Sie annehmen oder ablehnen."))
+        return redirect(_cohort_url(cohort.pk) + "#applications")
+    coach = Coach.objects.active().filter(user=request.user).first()
+    if decide_application(
+        application=application, accept=decision == "accept", coach=coach, user=request.user
+    ):
+        messages.success(request, _("Entscheidung gespeichert. Die Antwort geht per E-Mail raus."))
+    else:
+        messages.error(request, _("Über diese Bewerbung ist schon entschieden."))
+    return redirect(_cohort_url(cohort.pk) + "#applications")
 
 
 @login_required

@@ -52,6 +52,10 @@ EXPECTED_GET = {
     "appointments:erase": ("token", everyone(200)),
     # The offer link is signed for one entry and slot; a manage token is not one.
     "appointments:waitlist_offer": ("token", everyone(404)),
+    # Anyone may apply for a published cohort; only the session that applied sees its
+    # confirmation.
+    "appointments:apply": ("open_cohort", everyone(200)),
+    "appointments:applied": ("open_cohort", everyone(404)),
     "coaches:login": (None, everyone(200)),
     "coaches:logout": (None, everyone(405)),
     "coaches:password_reset": (None, everyone(200)),
@@ -105,6 +109,7 @@ EXPECTED_GET = {
     # is outside the team. Enrolling needs a coach profile, as every casework change.
     "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403)),
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
+    "coaches:decide_application": ("application_id", STAFF_ACTION_GET),
     "coaches:session_register": ("session_id", STAFF_PAGE),
     "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
     "coaches:former_visit": ("session_id", STAFF_ACTION_GET),
@@ -141,10 +146,15 @@ EXPECTED_POST = {
     "coaches:edit_opening": status_row(400, 403, 302, 302, 403, 403),
     "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
     "appointments:withdraw_consent": everyone(302),
+    # An empty application is the form again with its messages.
+    "appointments:apply": everyone(200),
     "coaches:enrol": status_row(400, 403, 302, 302, 403, 403),
     "coaches:mark_session": status_row(400, 403, 302, 302, 403, 403),
     "coaches:former_visit": status_row(302, 403, 302, 302, 403, 403),
     "coaches:leave_programme": status_row(400, 403, 302, 302, 400, 403),
+    # Deciding is the team's, its lead's or an administrator's; an empty POST decides
+    # nothing and goes back to the cohort.
+    "coaches:decide_application": STAFF_POST,
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -297,13 +307,28 @@ def casework_objects(world) -> dict:
 
 def programme_objects(team, person) -> dict:
     """Alice's team runs a programme in Wathlingen; Maria takes part in its cohort."""
-    from appointments.services import enrol_person
+    from appointments.services import apply_for_cohort, enrol_person, publish_cohort
     from tests.coaches import programme_world
 
     programme = programme_world.programme(team, factories.site(person.municipality))
     cohort = programme_world.cohort(programme)
     enrolment = enrol_person(person=person, cohort=cohort, coach=team.lead)
+    published = programme_world.cohort(
+        programme, starts_on=programme_world.START + timedelta(weeks=10)
+    )
+    publish_cohort(cohort=published)
+    application = apply_for_cohort(
+        cohort=published,
+        name="Lea Lang",
+        email="lea@example.org",
+        phone="",
+        note="",
+        language="de",
+        submission_key="m" * 32,
+    )
     return {
+        "application_id": {"application_id": application.pk},
+        "open_cohort": {"cohort_id": published.pk},
         "cohort_id": {"cohort_id": cohort.pk},
         "session_id": {"session_id": cohort.sessions.first().pk},
         "enrolment_id": {"enrolment_id": enrolment.pk},

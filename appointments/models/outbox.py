@@ -18,6 +18,10 @@ class MailKind(models.TextChoices):
     COHORT_PUBLISHED = "cohort_published", _("Programm beginnt")
     COHORT_CANCELLED = "cohort_cancelled", _("Programm abgesagt")
     SESSION_MISSED = "session_missed", _("im Programm vermisst")
+    APPLICATION_ACCEPTED = "application_accepted", _("Bewerbung angenommen")
+    APPLICATION_DECLINED = "application_declined", _("Bewerbung abgelehnt")
+    PROGRAMME_REMINDER = "programme_reminder", _("Erinnerung an den Programmbeginn")
+    ABSENCE_FLAGGED = "absence_flagged", _("Hinweis auf Fehltage an die Leitung")
 
 
 class MailStatus(models.TextChoices):
@@ -74,6 +78,14 @@ class OutgoingMail(models.Model):
         related_name="mails",
         verbose_name=_("Teilnahme"),
     )
+    application = models.ForeignKey(
+        "appointments.ProgrammeApplication",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("Bewerbung"),
+    )
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
@@ -98,4 +110,4 @@ class OutgoingMail(models.Model):
         """Who receives it: the booking, waiting-list entry, account or participant."""
         if self.enrolment_id:
             return self.enrolment.person
-        return self.booking or self.waitlist_entry or self.user
+        return self.booking or self.waitlist_entry or self.application or self.user

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "ApplicationStatus",
     "Attendance",
     "Cohort",
     "CohortStatus",
@@ -23,6 +24,7 @@ __all__ = [
     "LeaveReason",
     "Mark",
     "Programme",
+    "ProgrammeApplication",
     "Session",
 ]
 
@@ -221,6 +223,8 @@ class Enrolment(models.Model):
     ended_on = models.DateField(_("beendet am"), null=True, blank=True)
     end_reason = models.CharField(_("Grund"), max_length=12, choices=LeaveReason, blank=True)
     end_note = models.CharField(_("Notiz"), max_length=200, blank=True)
+    # Set when the reminder before the first session is queued; it is sent once.
+    reminded_at = models.DateTimeField(_("erinnert am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Teilnahme")
@@ -294,3 +298,47 @@ class FormerVisit(models.Model):
 
     def __str__(self):
         return f"{self.session}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("offen")
+    ACCEPTED = "accepted", _("angenommen")
+    DECLINED = "declined", _("abgelehnt")
+
+
+class ProgrammeApplication(models.Model):
+    """Someone without an account applies for a place in a published cohort. Only what
+    the team needs to answer is stored; it is erased RETENTION_DAYS after the cohort."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="applications", verbose_name=_("Durchgang")
+    )
+    name = models.CharField(_("Name"), max_length=120, blank=True)
+    email = models.EmailField(_("E-Mail"), max_length=254, blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    note = models.TextField(_("Nachricht"), max_length=1000, blank=True)
+    language = models.CharField(_("Sprache"), max_length=10, default="de")
+    status = models.CharField(
+        _("Status"), max_length=10, choices=ApplicationStatus, default=ApplicationStatus.PENDING
+    )
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    consent_at = models.DateTimeField(_("Einwilligung am"))
+    created_at = models.DateTimeField(_("eingegangen am"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "coaches.Coach",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entschieden von"),
+    )
+
+    class Meta:
+        verbose_name = _("Bewerbung")
+        verbose_name_plural = _("Bewerbungen")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.cohort_id}: {self.pk}"

@@ -11,8 +11,16 @@ re-implements a rule. Every public name is importable from here.
 - privacy: erasure on schedule, the client's export and erasure
 - reminders: the periodic reminder scan
 - programmes: cohort sessions, enrolment, attendance and leaving a programme
+- applications: the public application for a programme place
 """
 
+from appointments.services.applications import (
+    ApplicationRefused,
+    apply_for_cohort,
+    cohorts_open_for_applications,
+    decide_application,
+    erase_expired_applications,
+)
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
@@ -63,7 +71,7 @@ from appointments.services.programmes import (
     publish_cohort,
     record_former_visit,
 )
-from appointments.services.reminders import queue_due_reminders
+from appointments.services.reminders import queue_due_reminders, queue_programme_reminders
 from appointments.services.seats import (
     AlreadyBooked,
     BookingClosed,
@@ -101,6 +109,7 @@ __all__ = [
     "MAX_SERIES_DAYS",
     "SERIES_RULE_FIELDS",
     "AlreadyBooked",
+    "ApplicationRefused",
     "BookingClosed",
     "BookingError",
     "BookingOrigin",
@@ -115,6 +124,10 @@ __all__ = [
     "StaffActionRefused",
     "TooManyBookings",
     "accept_waitlist_offer",
+    "apply_for_cohort",
+    "cohorts_open_for_applications",
+    "decide_application",
+    "erase_expired_applications",
     "add_walk_in",
     "assign_coaches",
     "book_slot",
@@ -150,6 +163,7 @@ __all__ = [
     "publish_days",
     "publish_next_days",
     "queue_due_reminders",
+    "queue_programme_reminders",
     "record_outcome",
     "series_dates",
     "series_problems",

@@ -17,6 +17,7 @@ from appointments.models import (
     OutreachDay,
     WaitlistEntry,
 )
+from appointments.services.applications import erase_expired_applications
 from appointments.services.programmes import end_enrolments_without_consent
 from appointments.services.seats import (
     lock_day,
@@ -66,7 +67,8 @@ def erase_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
     outcome codes, times) stays, so the figures are the same before and after.
 
     Bookings of an accompanied person are kept while the accompaniment lasts, and go
-    RETENTION_DAYS after it ended, together with the person's own data."""
+    RETENTION_DAYS after it ended, together with the person's own data. Programme
+    applications go RETENTION_DAYS after their cohort's last session."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     with transaction.atomic():
@@ -79,7 +81,13 @@ def erase_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
             Q(day__ends_at__lt=cutoff) | Q(day=None, created_at__lt=cutoff)
         )
         entries = entries.update(**ERASED_WAITLIST_FIELDS, anonymised_at=now, offered_slot=None)
-    return {"bookings": bookings, "waitlist_entries": entries, "persons": persons}
+        applications = erase_expired_applications(cutoff=cutoff, now=now)
+    return {
+        "bookings": bookings,
+        "waitlist_entries": entries,
+        "persons": persons,
+        "applications": applications,
+    }
 
 
 def export_booking_data(*, booking: Booking) -> dict:

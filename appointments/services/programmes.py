@@ -245,7 +245,33 @@ def mark_session(
                 key=f"{MailKind.SESSION_MISSED}:{enrolment.pk}:{session.pk}",
                 context={"session_id": session.pk},
             )
+            _flag_absences_to_lead(enrolment)
     return attendance
+
+
+def _flag_absences_to_lead(enrolment: Enrolment) -> None:
+    """Tell the programme's lead once per run of absences in a row that reaches the
+    programme's threshold; excused sessions neither count nor break the run."""
+    programme = enrolment.cohort.programme
+    marks = (
+        Attendance.objects.filter(enrolment=enrolment)
+        .exclude(mark=Mark.EXCUSED)
+        .order_by("-session__starts_at")
+        .values_list("session_id", "mark")
+    )
+    run = []
+    for session_id, mark in marks:
+        if mark != Mark.ABSENT:
+            break
+        run.append(session_id)
+    if len(run) < programme.absence_flag or programme.lead.user is None:
+        return
+    queue_mail(
+        kind=MailKind.ABSENCE_FLAGGED,
+        user=programme.lead.user,
+        key=f"{MailKind.ABSENCE_FLAGGED}:{enrolment.pk}:{run[-1]}",
+        context={"cohort_id": enrolment.cohort_id, "absences": len(run)},
+    )
 
 
 def record_former_visit(*, session: Session, coach: Coach | None) -> FormerVisit:

@@ -1,18 +1,22 @@
 """Reminders: a periodic scan queues each due reminder exactly once."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Min, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from appointments import outbox
 from appointments.models import (
     Booking,
     BookingStatus,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
     MailKind,
     OutgoingMail,
+    Session,
 )
 
 
@@ -60,3 +64,41 @@ def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:
                 context={"sequence": booking.sequence, "lead_hours": hours},
             )
     return bool(claimed)
+
+
+def queue_programme_reminders(*, now: datetime | None = None, lead_hours: int | None = None) -> int:
+    """Queue one reminder per active participation whose cohort's first session begins
+    within the lead time; each is claimed by a compare-and-set on reminded_at, so two
+    scans never queue it twice. Returns how many were queued."""
+    now = now or timezone.now()
+    lead = max(settings.REMINDER_LEAD_HOURS) if lead_hours is None else lead_hours
+    first_session = (
+        Session.objects.filter(cohort=OuterRef("cohort"))
+        .values("cohort")
+        .annotate(first=Min("starts_at"))
+        .values("first")
+    )
+    due = (
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.ACTIVE,
+            reminded_at=None,
+            cohort__status=CohortStatus.PUBLISHED,
+        )
+        .annotate(first_starts_at=Subquery(first_session))
+        .filter(first_starts_at__gt=now, first_starts_at__lte=now + timedelta(hours=lead))
+        .order_by("first_starts_at", "pk")
+    )
+    queued = 0
+    for enrolment in due:
+        with transaction.atomic():
+            claimed = Enrolment.objects.filter(
+                pk=enrolment.pk, status=EnrolmentStatus.ACTIVE, reminded_at=None
+            ).update(reminded_at=now)
+            if claimed:
+                outbox.queue_mail(
+                    kind=MailKind.PROGRAMME_REMINDER,
+                    enrolment=enrolment,
+                    key=f"{MailKind.PROGRAMME_REMINDER}:{enrolment.pk}",
+                )
+                queued += 1
+    return queued

@@ -79,6 +79,9 @@ def test_the_confirmation_mail_is_in_english_too(site, django_capture_on_commit_
 def test_every_html_body_extends_one_base_template():
     bodies = sorted(EMAILS.glob("*-body.html"))
     assert [p.name for p in bodies if p.name != "base-body.html"] == [
+        "absence_flagged-body.html",
+        "application_accepted-body.html",
+        "application_declined-body.html",
         "booking_cancelled-body.html",
         "booking_confirmed-body.html",
         "booking_moved-body.html",
@@ -87,6 +90,7 @@ def test_every_html_body_extends_one_base_template():
         "day_cancelled-body.html",
         "enrolment_confirmed-body.html",
         "password_reset-body.html",
+        "programme_reminder-body.html",
         "reminder-body.html",
         "session_missed-body.html",
         "waitlist_offer-body.html",

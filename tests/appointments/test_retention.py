@@ -83,7 +83,7 @@ def test_it_erases_personal_data_of_old_days_only(old_and_new):
 
     result = erase_expired_personal_data()
 
-    assert result == {"bookings": 2, "waitlist_entries": 1, "persons": 0}
+    assert result == {"bookings": 2, "waitlist_entries": 1, "persons": 0, "applications": 0}
     for booking in Booking.objects.filter(pk__in=[b.pk for b in old]):
         assert (booking.name, booking.email, booking.phone, booking.note) == ("", "", "", "")
         assert not booking.need_child and booking.interpreter_language == ""
@@ -115,7 +115,12 @@ def test_the_statistics_page_figures_are_the_same_after_erasure(old_and_new):
 
 def test_running_it_again_changes_nothing(old_and_new):
     erase_expired_personal_data()
-    assert erase_expired_personal_data() == {"bookings": 0, "waitlist_entries": 0, "persons": 0}
+    assert erase_expired_personal_data() == {
+        "bookings": 0,
+        "waitlist_entries": 0,
+        "persons": 0,
+        "applications": 0,
+    }
 
 
 def test_the_retention_time_is_configurable(old_and_new, settings):
@@ -158,5 +163,5 @@ def test_the_beat_schedule_runs_the_erasure(old_and_new, settings):
     entry = settings.CELERY_BEAT_SCHEDULE["erase-expired-personal-data"]
     assert entry["task"] in app.tasks
     assert tasks.erase_expired_personal_data.name == entry["task"]
-    expected = {"bookings": 2, "waitlist_entries": 1, "persons": 0}
+    expected = {"bookings": 2, "waitlist_entries": 1, "persons": 0, "applications": 0}
     assert tasks.erase_expired_personal_data.delay().get() == expected

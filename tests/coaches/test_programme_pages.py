@@ -118,7 +118,7 @@ def test_a_coach_outside_the_team_is_refused_and_looks_are_logged(case, cohort):
 
 # Session, user and coach, the access check, the participants with their marks and the
 # audit entries; the figures: session, user and coach, the access check and two counts;
-# the cohort page: its participants, sessions, figures and audit entries.
+# the cohort page: its participants, sessions, figures, open applications and audit entries.
 def test_the_register_and_the_figures_run_a_fixed_number_of_queries(
     case, cohort, django_assert_num_queries
 ):
@@ -136,7 +136,7 @@ def test_the_register_and_the_figures_run_a_fixed_number_of_queries(
         assert page.content.decode().count('name="enrolment"') == size
         with django_assert_num_queries(6):
             assert client.get(figures).status_code == 200
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             assert client.get(reverse("coaches:cohort", args=[cohort.pk])).status_code == 200
 
 
