@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from joblokal.datatext import TranslationsValidator, translated
+from joblokal.datatext import TranslationsField, TranslationsValidator, translated
 
 
 class Specialism(models.Model):
@@ -16,7 +16,7 @@ class Specialism(models.Model):
         max_length=300,
         help_text=_("Ein kurzer Satz in einfacher Sprache."),
     )
-    translations = models.JSONField(
+    translations = TranslationsField(
         _("Übersetzungen"),
         default=dict,
         blank=True,

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -57,3 +58,20 @@ class TranslationsValidator:
 
     def __eq__(self, other):
         return isinstance(other, TranslationsValidator) and self.fields == other.fields
+
+
+class TranslationsField(models.JSONField):
+    """A JSON field of translations per language.
+
+    Its form field leaves out the hidden "initial" copy Django adds for a callable
+    default: that copy inherits the help text's aria-describedby, which is invalid HTML
+    on a hidden input.
+    """
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"show_hidden_initial": False, **kwargs})
+
+    def deconstruct(self):
+        # Stored exactly like a JSONField: the difference is only in the admin form.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs

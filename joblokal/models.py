@@ -4,7 +4,7 @@ texts and shown in German with a note where a translation is missing."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from joblokal.datatext import TranslationsValidator
+from joblokal.datatext import TranslationsField, TranslationsValidator
 
 
 class LegalText(models.Model):
@@ -20,7 +20,7 @@ class LegalText(models.Model):
             "Der eigene Text des Betreibers auf Deutsch. Er steht unter dem Text der Seite."
         ),
     )
-    translations = models.JSONField(
+    translations = TranslationsField(
         _("Übersetzungen"),
         default=dict,
         blank=True,

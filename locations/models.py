@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from joblokal.datatext import TranslationsValidator
+from joblokal.datatext import TranslationsField, TranslationsValidator
 
 # German letters and their spellings on a keyboard without them: "Hambühren" is found as
 # "Hambuehren" and as "Hambuhren".
@@ -157,7 +157,7 @@ class Site(models.Model):
     directions = models.TextField(_("Anfahrt"), blank=True)
     step_free = models.BooleanField(_("stufenlos erreichbar"), default=False)
     accessibility_notes = models.TextField(_("Hinweise zur Barrierefreiheit"), blank=True)
-    translations = models.JSONField(
+    translations = TranslationsField(
         _("Übersetzungen"),
         default=dict,
         blank=True,

@@ -82,7 +82,8 @@ def test_the_statistics_page_is_accessible_and_valid(page, html_pages):
     log_in(page)
     factories.day()
     page.get_by_role("link", name="Statistik").click()
-    assert page.get_by_role("heading", name="Zahlen je Gemeinde und Monat").is_visible()
-    assert page.locator("svg[role=img]").count() == 3
+    # expect() waits for the page the click opens; is_visible() would look at once.
+    expect(page.get_by_role("heading", name="Zahlen je Gemeinde und Monat")).to_be_visible()
+    expect(page.locator("svg[role=img]")).to_have_count(3)
     assert_accessible(page)
     html_pages(page, "admin-statistics")
