@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.management.commands.seed_programmes import seed_programmes
 from appointments.models import OutcomeCode, OutreachDay, OutreachSeries, Recurrence
 from appointments.services import (
     BookingError,
@@ -189,6 +190,8 @@ class Command(BaseCommand):
             self.series(site, teams[team], weekday, n, today, specialisms)
         # Accompanied persons, employers, openings and referrals, on these bookings.
         seed_casework()
+        # A running programme cohort with attendance history, on those persons.
+        seed_programmes()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Logins (password: {DEMO_PASSWORD}):")
         )
