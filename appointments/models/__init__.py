@@ -531,6 +531,20 @@ class BookingOutcome(models.Model):
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
+from appointments.models.programmes import (  # noqa: E402
+    ApplicationStatus,
+    Attendance,
+    Cohort,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
+    FormerVisit,
+    LeaveReason,
+    Mark,
+    Programme,
+    ProgrammeApplication,
+    Session,
+)
 from appointments.models.waitlist import WaitlistEntry, WaitlistStatus  # noqa: E402
 
 __all__ = [
@@ -545,6 +559,16 @@ __all__ = [
     "OutgoingMail",
     "WaitlistEntry",
     "WaitlistStatus",
+    "ApplicationStatus",
+    "Attendance",
+    "Cohort",
+    "CohortStatus",
+    "Enrolment",
+    "EnrolmentStatus",
+    "FormerVisit",
+    "LeaveReason",
+    "Mark",
+    "Programme",
+    "ProgrammeApplication",
+    "Session",
 ]
-# Programmes name their models in programmes.__all__.
-from appointments.models.programmes import *  # noqa: E402, F403
