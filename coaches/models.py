@@ -101,10 +101,13 @@ from coaches.models_employers import (  # noqa: E402
     ReferralStatus,
     ReferralStep,
 )
+from coaches.models_frontdesk import FrontDesk, FrontDeskKind  # noqa: E402
 
 __all__ = [
     "ContactEntry",
     "Employer",
+    "FrontDesk",
+    "FrontDeskKind",
     "Opening",
     "OpeningStatus",
     "Person",

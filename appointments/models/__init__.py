@@ -283,6 +283,14 @@ class BookingStatus(models.TextChoices):
 class Channel(models.TextChoices):
     ONLINE = "online", _("online gebucht")
     WALK_IN = "walk_in", _("ohne Termin gekommen")
+    PHONE = "phone", _("am Telefon gebucht")
+    DESK = "desk", _("am Empfang gebucht")
+    LETTER = "letter", _("per Brief eingeladen")
+
+
+# Booked by staff for a client who called or came to the desk: verbal consent, recorded
+# with the clerk's name (Booking.consent_recorded_by).
+STAFF_CHANNELS = [Channel.PHONE, Channel.DESK]
 
 
 class CancelledBy(models.TextChoices):
@@ -299,6 +307,11 @@ class BookingQuerySet(models.QuerySet):
 
     def confirmed(self):
         return self.filter(status=BookingStatus.CONFIRMED)
+
+    def on_call_list(self):
+        """Confirmed bookings whose client is reached neither by mail nor by SMS: staff
+        must phone them (DESIGN invariant 10)."""
+        return self.confirmed().filter(email="").exclude(sms_consent=True, phone__gt="")
 
     def by_token(self, token: str):
         return self.filter(tokens__token_hash=hash_token(token))
@@ -352,6 +365,8 @@ class Booking(models.Model):
     name = models.CharField(_("Name"), max_length=120)
     email = models.EmailField(_("E-Mail"), blank=True)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    # Opt-in: notices go by SMS to the phone number as well.
+    sms_consent = models.BooleanField(_("Erinnerung per SMS"), default=False)
     topics = models.ManyToManyField(
         Specialism, related_name="bookings", blank=True, verbose_name=_("Anliegen")
     )
@@ -362,6 +377,15 @@ class Booking(models.Model):
     note = models.TextField(_("Nachricht"), max_length=1000, blank=True)
     language = models.CharField(_("Sprache"), max_length=8, default="de")
     consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
+    # Set when a clerk recorded the caller's spoken consent to the privacy notice.
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mündliche Einwilligung aufgenommen von"),
+    )
 
     created_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
