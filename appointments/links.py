@@ -31,6 +31,11 @@ def manage_url(token: str) -> str:
     return settings.SITE_URL + reverse("appointments:manage", args=[token])
 
 
+def short_manage_url(token: str) -> str:
+    """The manage link in its short form, for SMS, slips and letters."""
+    return settings.SITE_URL + reverse("appointments:short", args=[token])
+
+
 def password_reset_url(user) -> str:
     # Made at send time, so the reset token is never stored in the outbox or the broker.
     uid = urlsafe_base64_encode(force_bytes(user.pk))

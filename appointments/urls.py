@@ -11,6 +11,8 @@ urlpatterns = [
     path("buchen/<int:pk>/", views.book, name="book"),
     path("gebucht/<str:reference>/", views.confirmation, name="confirmation"),
     path("termin/<str:token>/", views.manage, name="manage"),
+    # The short link of SMS, slips and letters; typed by hand, so any letter case works.
+    path("k/<str:token>/", views.short_link, name="short"),
     path("termin/<str:token>/termin.ics", views.booking_ics, name="ics"),
     path("termin/<str:token>/absagen/", views.cancel, name="cancel"),
     path("termin/<str:token>/verschieben/", views.move, name="move"),

@@ -323,6 +323,14 @@ def manage(request, token):
 
 @never_cache
 @require_GET
+def short_link(request, token):
+    token = token.strip().upper()
+    _booking_for_token(token)  # 404 for an unknown token, before any redirect
+    return redirect("appointments:manage", token=token)
+
+
+@never_cache
+@require_GET
 def booking_ics(request, token):
     booking = _booking_for_token(token)
     method = "REQUEST" if booking.status == BookingStatus.CONFIRMED else "CANCEL"

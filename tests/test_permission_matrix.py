@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from appointments.models import BookingToken
 from tests import factories
 from tests.personas import PERSONAS
 
@@ -44,6 +45,8 @@ EXPECTED_GET = {
     "appointments:confirmation": ("reference", everyone(404)),
     # The secret link is the key, whoever holds it.
     "appointments:manage": ("token", everyone(200)),
+    # The short form of the secret link (SMS, slips, letters) redirects to it.
+    "appointments:short": ("short_token", everyone(302)),
     "appointments:ics": ("token", everyone(200)),
     "appointments:export": ("token", everyone(200)),
     # GET asks for a confirmation; only the POST from that page changes anything.
@@ -260,6 +263,7 @@ def objects(world):
         "free_slot": {"pk": future.slots.first().pk},
         "reference": {"reference": world.booking.reference},
         "token": {"token": world.token},
+        "short_token": {"token": BookingToken.objects.issue(booking=world.booking, short=True)},
         "reset": {"uidb64": "MQ", "token": "set-password"},
         "day_id": {"day_id": world.day.pk},
         "booking_id": {"booking_id": world.booking.pk},

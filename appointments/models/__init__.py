@@ -1,3 +1,4 @@
+import base64
 import hashlib
 import secrets
 from datetime import datetime, time, timedelta
@@ -25,6 +26,12 @@ def hash_token(token: str) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
+
+
+def new_short_token() -> str:
+    """A manage token short enough for an SMS or to type from a letter: 128 bits in
+    base32 (26 letters and digits, no padding), read case-insensitively."""
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
 
 
 class DayStatus(models.TextChoices):
@@ -490,9 +497,10 @@ def reminder_moment(starts_at: datetime, lead_hours: int) -> datetime:
 
 
 class BookingTokenManager(models.Manager):
-    def issue(self, *, booking) -> str:
-        """A new secret manage link token for a booking; only its hash is stored."""
-        token = new_token()
+    def issue(self, *, booking, short: bool = False) -> str:
+        """A new secret manage link token for a booking; only its hash is stored.
+        A short token (SMS, letters, slips) opens the same manage page."""
+        token = new_short_token() if short else new_token()
         self.create(booking=booking, token_hash=hash_token(token))
         return token
 

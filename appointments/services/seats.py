@@ -52,6 +52,7 @@ class ClientDetails:
     name: str
     email: str = ""
     phone: str = ""
+    sms_consent: bool = False
     topics: list[Specialism] = field(default_factory=list)
     need_step_free: bool = False
     need_child: bool = False
@@ -195,6 +196,7 @@ def create_booking_row(
         name=client.name,
         email=client.email.strip().lower(),
         phone=client.phone,
+        sms_consent=client.sms_consent and bool(client.phone),
         need_step_free=client.need_step_free,
         need_child=client.need_child,
         interpreter_language=client.interpreter_language,

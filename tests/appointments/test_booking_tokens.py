@@ -94,3 +94,21 @@ def test_a_cancelled_booking_cannot_be_changed_by_its_old_link(client):
     client.post(f"/termin/{token}/verschieben/", {"slot": other.pk})
     booking.refresh_from_db()
     assert booking.slot_id != other.pk
+
+
+def test_a_short_token_carries_128_bits_in_base32_and_opens_the_manage_page(client):
+    slot = factories.day().slots.first()
+    booking, _token = factories.booking(slot)
+    short = BookingToken.objects.issue(booking=booking, short=True)
+    assert re.fullmatch(r"[A-Z2-7]{26}", short)
+    assert len(base64.b32decode(short + "======")) * 8 >= 128
+    assert BookingToken.objects.filter(token_hash=hash_token(short), booking=booking).exists()
+    # Typed by hand from a letter, in any case.
+    response = client.get(f"/k/{short.lower()}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/termin/{short}/"
+    assert client.get(response["Location"]).context["booking"] == booking
+
+
+def test_an_unknown_short_token_is_not_found(client):
+    assert client.get("/k/AAAAAAAAAAAAAAAAAAAAAAAAAA/").status_code == 404
