@@ -59,8 +59,9 @@ def apply_for_cohort(
     submission_key: str,
     now: datetime | None = None,
 ) -> ProgrammeApplication:
-    """Store one application for a cohort that takes applications; a repeated submit of
-    the same form returns the first application instead of a second one."""
+    """Store one application for a cohort that takes applications and queue its receipt
+    mail; a repeated submit of the same form returns the first application instead of a
+    second one."""
     now = now or timezone.now()
     earlier = ProgrammeApplication.objects.filter(submission_key=submission_key).first()
     if earlier is not None and earlier.cohort_id == cohort.pk:
@@ -79,7 +80,7 @@ def apply_for_cohort(
         )
     try:
         with transaction.atomic():
-            return ProgrammeApplication.objects.create(
+            application = ProgrammeApplication.objects.create(
                 cohort=cohort,
                 name=name,
                 email=email,
@@ -89,6 +90,10 @@ def apply_for_cohort(
                 submission_key=submission_key,
                 consent_at=now,
             )
+            # In the same transaction: the receipt exists exactly when the application does.
+            kind = MailKind.APPLICATION_RECEIVED
+            queue_mail(kind=kind, application=application, key=f"{kind}:{application.pk}")
+            return application
     except IntegrityError:
         earlier = ProgrammeApplication.objects.filter(submission_key=submission_key).first()
         if earlier is not None and earlier.cohort_id == cohort.pk:
