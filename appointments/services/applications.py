@@ -23,6 +23,7 @@ from appointments.models import (
     Session,
 )
 from appointments.outbox import queue_mail
+from appointments.services.programmes import cohorts_visible_to
 from coaches.models import Coach
 
 ERASED_APPLICATION_FIELDS = {
@@ -46,6 +47,20 @@ def cohorts_open_for_applications(*, today: date | None = None):
         places_taken__lt=F("capacity"),
         sessions__on__gte=today,
     ).distinct()
+
+
+def applications_visible_to(user: AbstractBaseUser, *, status: str = "", cohort=None):
+    """The applications, with their contact data, to the cohorts this user may see
+    (invariant 3), oldest first; optionally of one status or one cohort. Erased ones are
+    left out: nothing in them is left to answer."""
+    applications = ProgrammeApplication.objects.filter(
+        cohort__in=cohorts_visible_to(user), anonymised_at=None
+    )
+    if status:
+        applications = applications.filter(status=status)
+    if cohort is not None:
+        applications = applications.filter(cohort=cohort)
+    return applications.select_related("cohort__programme__site").order_by("created_at", "pk")
 
 
 def apply_for_cohort(
