@@ -88,9 +88,10 @@ def test_the_list_filters_by_cohort_and_status(case, cohorts):
     assert names(client.get(URL, {"status": "accepted"})) == ["Lena"]
     assert names(client.get(URL, {"status": "all", "cohort": first.pk})) == ["Maria", "Lena"]
     assert names(client.get(URL, {"status": "declined"})) == []
-    assert "Keine Bewerbungen mit dieser Auswahl." in client.get(
-        URL, {"status": "declined"}
-    ).content.decode()
+    assert (
+        "Keine Bewerbungen mit dieser Auswahl."
+        in client.get(URL, {"status": "declined"}).content.decode()
+    )
 
 
 def test_an_administrator_sees_every_cohort_and_bob_only_his(case, cohorts):
