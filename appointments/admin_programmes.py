@@ -45,6 +45,30 @@ class ProgrammeForm(forms.ModelForm):
         return ",".join(str(day) for day in sorted(self.cleaned_data["weekdays"]))
 
 
+def _preview_line(on, holidays: dict, existing: set) -> str:
+    day = formats.date_format(on, "l, d.m.Y")
+    if on in holidays:
+        text = gettext("fällt aus, Feiertag: %(holiday)s") % {"holiday": holidays[on]}
+        return format_html('{} <strong class="holiday">{}</strong>', day, text)
+    return format_html("{} {}", day, "" if on in existing else gettext("(noch nicht angelegt)"))
+
+
+def _preview_summary(plan) -> str:
+    total = len(plan.dates) + len(plan.skipped)
+    summary = ngettext("%(n)d Termin im Plan.", "%(n)d Termine im Plan.", total) % {"n": total}
+    if not plan.skipped:
+        return summary
+    skipped = ngettext(
+        "%(n)d fällt auf einen Feiertag und entfällt.",
+        "%(n)d fallen auf einen Feiertag und entfallen.",
+        len(plan.skipped),
+    ) % {"n": len(plan.skipped)}
+    held = ngettext(
+        "%(n)d Termin findet statt.", "%(n)d Termine finden statt.", len(plan.dates)
+    ) % {"n": len(plan.dates)}
+    return f"{summary} {skipped} {held}"
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     form = ProgrammeForm
@@ -70,29 +94,14 @@ class CohortAdmin(admin.ModelAdmin):
             return gettext("Nach dem Speichern sehen Sie hier die Termine.")
         plan = services.plan_sessions(cohort=cohort)
         existing = set(cohort.sessions.values_list("on", flat=True))
-        dates = format_html_join(
-            "",
-            "<li>{} {}</li>",
-            (
-                (
-                    formats.date_format(on, "l, d.m.Y"),
-                    "" if on in existing else gettext("(noch nicht angelegt)"),
-                )
-                for on in plan.dates
-            ),
+        holidays = dict(plan.skipped)
+        # Every date of the plan in order, the holidays among them marked, so the count
+        # matches the programme's rhythm (8 weeks, 3 days: 24) and nothing is hidden.
+        planned = sorted([*plan.dates, *holidays])
+        lines = format_html_join(
+            "", "<li>{}</li>", ((_preview_line(on, holidays, existing),) for on in planned)
         )
-        skipped = format_html_join(
-            "",
-            "<li>{}: {}</li>",
-            ((formats.date_format(on, "l, d.m.Y"), name) for on, name in plan.skipped),
-        )
-        return format_html(
-            "<p>{}</p><ol>{}</ol><p>{}</p><ul>{}</ul>",
-            ngettext("%(n)d Termin", "%(n)d Termine", len(plan.dates)) % {"n": len(plan.dates)},
-            dates,
-            gettext("Ausgelassen (Feiertag):") if plan.skipped else "",
-            skipped,
-        )
+        return format_html("<p>{}</p><ol>{}</ol>", _preview_summary(plan), lines)
 
     @admin.action(description=_("Termine anlegen"))
     def generate(self, request, queryset):

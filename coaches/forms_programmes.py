@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Cohort, LeaveReason, Mark
+from appointments.models import ApplicationStatus, Cohort, LeaveReason, Mark
 from coaches.forms import DateInput
 from coaches.forms_casework import DATE_ERROR
 
@@ -65,3 +65,44 @@ class LeaveForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+
+
+ALL_STATUSES = "all"
+
+
+def _cohort_words(cohort) -> dict:
+    return {"programme": cohort.programme.name, "start": cohort.starts_on.strftime("%d.%m.%Y")}
+
+
+class ApplicationFilterForm(forms.Form):
+    """The filters of the applications list: one of the user's cohorts (or all of them)
+    and a status (open by default). A value not offered gets a message, never a lookup."""
+
+    cohort = forms.ChoiceField(
+        label=_("Durchgang"),
+        required=False,
+        error_messages={"invalid_choice": _("Bitte wählen Sie einen Durchgang aus der Liste.")},
+    )
+    status = forms.ChoiceField(
+        label=_("Stand"),
+        required=False,
+        choices=[*ApplicationStatus.choices, (ALL_STATUSES, _("alle"))],
+        error_messages={"invalid_choice": _("Bitte wählen Sie einen Stand aus der Liste.")},
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohorts = {str(cohort.pk): cohort for cohort in cohorts}
+        self.fields["cohort"].choices = [("", _("alle Durchgänge"))] + [
+            (key, _("%(programme)s ab %(start)s") % _cohort_words(cohort))
+            for key, cohort in self.cohorts.items()
+        ]
+
+    def filters(self) -> dict:
+        """The chosen cohort and status; the defaults when the form is empty or wrong."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        status = data.get("status") or ApplicationStatus.PENDING
+        return {
+            "cohort": self.cohorts.get(data.get("cohort") or ""),
+            "status": "" if status == ALL_STATUSES else status,
+        }

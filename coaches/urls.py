@@ -138,6 +138,7 @@ urlpatterns = [
     path("zahlen.csv", views_employers.person_figures_csv, name="person_figures_csv"),
     path("personen/<int:person_id>/programm/", views_programmes.enrol, name="enrol"),
     path("programm/durchgaenge/<int:cohort_id>/", views_programmes.cohort_detail, name="cohort"),
+    path("programm/bewerbungen/", views_programmes.application_list, name="applications"),
     path(
         "programm/bewerbungen/<int:application_id>/entscheiden/",
         views_programmes.decide,

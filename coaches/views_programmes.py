@@ -31,6 +31,7 @@ from appointments.models import (
 )
 from appointments.services import (
     ProgrammeRefused,
+    applications_visible_to,
     cohort_attendance_rate,
     cohorts_visible_to,
     decide_application,
@@ -42,7 +43,7 @@ from appointments.services import (
     record_former_visit,
 )
 from coaches import casework
-from coaches.forms_programmes import EnrolForm, LeaveForm, MarkForm
+from coaches.forms_programmes import ApplicationFilterForm, EnrolForm, LeaveForm, MarkForm
 from coaches.models import Coach
 from coaches.views import _first_or_404
 from coaches.views_casework import _coach, _get_person, _person_url
@@ -162,6 +163,42 @@ def mark(request, session_id: int):
     return redirect(f"{url}#p{enrolment.pk}")
 
 
+def _visible_cohorts_or_403(request):
+    """The user's cohorts; a user who runs none has no programme pages (not even staff)."""
+    cohorts = cohorts_visible_to(request.user)
+    if not request.user.is_superuser and not cohorts.exists():
+        raise PermissionDenied
+    return cohorts
+
+
+@login_required
+@never_cache
+@require_GET
+def application_list(request):
+    cohorts = _visible_cohorts_or_403(request)
+    choices = cohorts.select_related("programme").order_by("-starts_on", "pk")
+    form = ApplicationFilterForm(request.GET or None, cohorts=choices)
+    filters = form.filters()
+    applications = list(applications_visible_to(request.user, **filters))
+    cohort = filters["cohort"]
+    _audit(
+        request.user,
+        AuditAction.VIEW_COHORT,
+        f"applications {filters['status'] or 'all'} cohort {cohort.pk if cohort else 'all'}",
+    )
+    context = {"form": form, "applications": applications}
+    return render(
+        request, "coaches/application_list.html", context, status=400 if form.errors else 200
+    )
+
+
+def _after_decision_url(request, cohort_id: int) -> str:
+    # A fixed choice of two pages, never a URL from the request.
+    if request.POST.get("back") == "list":
+        return reverse("coaches:applications")
+    return _cohort_url(cohort_id) + "#applications"
+
+
 @login_required
 @require_POST
 def decide(request, application_id: int):
@@ -170,7 +207,7 @@ def decide(request, application_id: int):
     decision = request.POST.get("decision")
     if decision not in {"accept", "decline"}:
         messages.error(request, _("Bitte wählen Sie annehmen oder ablehnen."))
-        return redirect(_cohort_url(cohort.pk) + "#applications")
+        return redirect(_after_decision_url(request, cohort.pk))
     coach = Coach.objects.active().filter(user=request.user).first()
     if decide_application(
         application=application, accept=decision == "accept", coach=coach, user=request.user
@@ -178,7 +215,7 @@ def decide(request, application_id: int):
         messages.success(request, _("Entscheidung gespeichert. Die Antwort geht per E-Mail raus."))
     else:
         messages.error(request, _("Über diese Bewerbung ist schon entschieden."))
-    return redirect(_cohort_url(cohort.pk) + "#applications")
+    return redirect(_after_decision_url(request, cohort.pk))
 
 
 @login_required
@@ -261,10 +298,7 @@ def leave(request, enrolment_id: int):
 
 
 def _figure_rows(request):
-    cohorts = cohorts_visible_to(request.user)
-    if not request.user.is_superuser and not cohorts.exists():
-        raise PermissionDenied
-    return programme_figures.collect(cohorts=cohorts)
+    return programme_figures.collect(cohorts=_visible_cohorts_or_403(request))
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import get_random_string
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -76,6 +77,19 @@ def ratelimited(request, exception=None):
     return render(request, "429.html", status=429)
 
 
+# Leichte Sprache is not a word-for-word translation: a legal page in it is written as a
+# page of its own (short sentences, explained words), under pages/leichte_sprache/.
+EASY_LANGUAGE = "de-ls"
+EASY_LANGUAGE_PAGES = "pages/leichte_sprache/"
+
+
+def legal_templates(template_name: str, *, easy: bool) -> list[str]:
+    """The templates to try for a page: its Leichte-Sprache version first when asked for."""
+    if easy and template_name.startswith("pages/"):
+        return [EASY_LANGUAGE_PAGES + template_name.removeprefix("pages/"), template_name]
+    return [template_name]
+
+
 def legal_page(template_name, page: str | None = None):
     """A public information page whose text an operator can replace (see README); the
     legal pages add the operator's own text, translated as data (LegalText)."""
@@ -87,7 +101,8 @@ def legal_page(template_name, page: str | None = None):
             "retention_days": settings.RETENTION_DAYS,
             "legal_text": LegalText.objects.filter(page=page).first() if page else None,
         }
-        return render(request, template_name, context)
+        easy = get_language() == EASY_LANGUAGE
+        return render(request, legal_templates(template_name, easy=easy), context)
 
     return view
 

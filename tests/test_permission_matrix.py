@@ -113,6 +113,8 @@ EXPECTED_GET = {
     "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403)),
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
     "coaches:decide_application": ("application_id", STAFF_ACTION_GET),
+    # The applications of every cohort the user runs, in one list.
+    "coaches:applications": (None, STAFF_PAGE),
     "coaches:session_register": ("session_id", STAFF_PAGE),
     "coaches:mark_session": ("session_id", STAFF_ACTION_GET),
     "coaches:former_visit": ("session_id", STAFF_ACTION_GET),

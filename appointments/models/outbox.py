@@ -18,6 +18,7 @@ class MailKind(models.TextChoices):
     COHORT_PUBLISHED = "cohort_published", _("Programm beginnt")
     COHORT_CANCELLED = "cohort_cancelled", _("Programm abgesagt")
     SESSION_MISSED = "session_missed", _("im Programm vermisst")
+    APPLICATION_RECEIVED = "application_received", _("Bewerbung angekommen")
     APPLICATION_ACCEPTED = "application_accepted", _("Bewerbung angenommen")
     APPLICATION_DECLINED = "application_declined", _("Bewerbung abgelehnt")
     PROGRAMME_REMINDER = "programme_reminder", _("Erinnerung an den Programmbeginn")

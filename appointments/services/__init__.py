@@ -16,6 +16,7 @@ re-implements a rule. Every public name is importable from here.
 
 from appointments.services.applications import (
     ApplicationRefused,
+    applications_visible_to,
     apply_for_cohort,
     cohorts_open_for_applications,
     decide_application,
@@ -124,6 +125,7 @@ __all__ = [
     "StaffActionRefused",
     "TooManyBookings",
     "accept_waitlist_offer",
+    "applications_visible_to",
     "apply_for_cohort",
     "cohorts_open_for_applications",
     "decide_application",

@@ -23,6 +23,7 @@ from appointments.models import (
     Session,
 )
 from appointments.outbox import queue_mail
+from appointments.services.programmes import cohorts_visible_to
 from coaches.models import Coach
 
 ERASED_APPLICATION_FIELDS = {
@@ -48,6 +49,20 @@ def cohorts_open_for_applications(*, today: date | None = None):
     ).distinct()
 
 
+def applications_visible_to(user: AbstractBaseUser, *, status: str = "", cohort=None):
+    """The applications, with their contact data, to the cohorts this user may see
+    (invariant 3), oldest first; optionally of one status or one cohort. Erased ones are
+    left out: nothing in them is left to answer."""
+    applications = ProgrammeApplication.objects.filter(
+        cohort__in=cohorts_visible_to(user), anonymised_at=None
+    )
+    if status:
+        applications = applications.filter(status=status)
+    if cohort is not None:
+        applications = applications.filter(cohort=cohort)
+    return applications.select_related("cohort__programme__site").order_by("created_at", "pk")
+
+
 def apply_for_cohort(
     *,
     cohort: Cohort,
@@ -59,8 +74,9 @@ def apply_for_cohort(
     submission_key: str,
     now: datetime | None = None,
 ) -> ProgrammeApplication:
-    """Store one application for a cohort that takes applications; a repeated submit of
-    the same form returns the first application instead of a second one."""
+    """Store one application for a cohort that takes applications and queue its receipt
+    mail; a repeated submit of the same form returns the first application instead of a
+    second one."""
     now = now or timezone.now()
     earlier = ProgrammeApplication.objects.filter(submission_key=submission_key).first()
     if earlier is not None and earlier.cohort_id == cohort.pk:
@@ -79,7 +95,7 @@ def apply_for_cohort(
         )
     try:
         with transaction.atomic():
-            return ProgrammeApplication.objects.create(
+            application = ProgrammeApplication.objects.create(
                 cohort=cohort,
                 name=name,
                 email=email,
@@ -89,6 +105,10 @@ def apply_for_cohort(
                 submission_key=submission_key,
                 consent_at=now,
             )
+            # In the same transaction: the receipt exists exactly when the application does.
+            kind = MailKind.APPLICATION_RECEIVED
+            queue_mail(kind=kind, application=application, key=f"{kind}:{application.pk}")
+            return application
     except IntegrityError:
         earlier = ProgrammeApplication.objects.filter(submission_key=submission_key).first()
         if earlier is not None and earlier.cohort_id == cohort.pk:

@@ -82,6 +82,7 @@ def test_every_html_body_extends_one_base_template():
         "absence_flagged-body.html",
         "application_accepted-body.html",
         "application_declined-body.html",
+        "application_received-body.html",
         "booking_cancelled-body.html",
         "booking_confirmed-body.html",
         "booking_moved-body.html",

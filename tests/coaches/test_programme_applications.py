@@ -173,7 +173,9 @@ def test_the_team_accepts_and_declines_and_each_decision_mails_once(
         client.post(url, {"decision": "decline"})  # decided already: nothing changes
     first.refresh_from_db()
     assert first.status == ApplicationStatus.ACCEPTED and first.decided_by == case.anna
-    answers = OutgoingMail.objects.exclude(application=None)
+    answers = OutgoingMail.objects.exclude(application=None).exclude(
+        kind=MailKind.APPLICATION_RECEIVED
+    )
     assert [m.kind for m in answers] == [MailKind.APPLICATION_ACCEPTED]
     sent = [m for m in mail.outbox if m.to == ["maria@example.org"]]
     assert len(sent) == 1
@@ -192,14 +194,14 @@ def test_the_team_accepts_and_declines_and_each_decision_mails_once(
 
 def test_the_decline_mail_is_in_the_applicants_language(case, cohort):
     from appointments.messages import build_message
-    from appointments.models import OutgoingMail
+    from appointments.models import MailKind, OutgoingMail
     from appointments.services import decide_application
 
     Client().post(f"/programm/{cohort.pk}/bewerben/", form_data(), HTTP_ACCEPT_LANGUAGE="uk")
     application = ProgrammeApplication.objects.get()
     assert application.language == "uk"
     decide_application(application=application, accept=False, coach=None, user=case.anna.user)
-    message = build_message(OutgoingMail.objects.exclude(application=None).get())
+    message = build_message(OutgoingMail.objects.get(kind=MailKind.APPLICATION_DECLINED))
     assert "Durchstarten" in message.subject
     assert "Добрий день" in message.body or "Maria Muster" in message.body
 

@@ -34,8 +34,8 @@ CLIENT_SOURCES = (
 )
 
 
-# Leichte Sprache covers the booking path; the legal pages stay in standard German, and
-# the page "JobLokal in Leichter Sprache" is written in it already.
+# Leichte Sprache covers the booking path through the catalogue; the legal pages and the
+# page "JobLokal in Leichter Sprache" are written in it as pages of their own.
 EASY_LANGUAGE = "de_LS"
 EASY_LANGUAGE_SOURCES = (
     "templates/base.html",
