@@ -1,6 +1,3 @@
-import base64
-import hashlib
-import secrets
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -11,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models.series import OutreachSeries, Recurrence, Weekday, WeekOfMonth
+from appointments.models.tokens import BookingToken, hash_token, new_short_token, new_token
 from coaches.models import Coach, Specialism, Team
 from locations.models import Site
 
@@ -18,20 +16,6 @@ from locations.models import Site
 def local_datetime(day, at: time) -> datetime:
     """An aware datetime for a local wall-clock time on a date, in the project time zone."""
     return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)  # 192 bits
-
-
-def new_short_token() -> str:
-    """A manage token short enough for an SMS or to type from a letter: 128 bits in
-    base32 (26 letters and digits, no padding), read case-insensitively."""
-    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
 
 
 class DayStatus(models.TextChoices):
@@ -496,36 +480,6 @@ def reminder_moment(starts_at: datetime, lead_hours: int) -> datetime:
     return local.replace(tzinfo=zone)
 
 
-class BookingTokenManager(models.Manager):
-    def issue(self, *, booking, short: bool = False) -> str:
-        """A new secret manage link token for a booking; only its hash is stored.
-        A short token (SMS, letters, slips) opens the same manage page."""
-        token = new_short_token() if short else new_token()
-        self.create(booking=booking, token_hash=hash_token(token))
-        return token
-
-
-class BookingToken(models.Model):
-    """A secret manage link of a booking, stored only as a SHA-256 hash.
-
-    The raw token is shown once: on the confirmation page, or inside one email. Each
-    email gets a fresh token, so no raw token is ever kept in the database or the broker.
-    """
-
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = BookingTokenManager()
-
-    class Meta:
-        verbose_name = _("Zugangslink")
-        verbose_name_plural = _("Zugangslinks")
-
-    def __str__(self):
-        return f"{self.booking} ({self.created_at:%Y-%m-%d})"
-
-
 class OutcomeCode(models.TextChoices):
     ADVICE = "advice", _("Beratung gegeben")
     APPLICATION = "application", _("Hilfe bei Bewerbungen")
@@ -580,6 +534,10 @@ from appointments.models.programmes import (  # noqa: E402
 from appointments.models.waitlist import WaitlistEntry, WaitlistStatus  # noqa: E402
 
 __all__ = [
+    "BookingToken",
+    "hash_token",
+    "new_short_token",
+    "new_token",
     "OutreachSeries",
     "Recurrence",
     "WeekOfMonth",
