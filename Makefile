@@ -82,7 +82,7 @@ services:
 	@bash .ci/services
 
 messages: setup
-	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	$(MANAGE) makemessages -l de -l en -l uk -l ar -l tr -l de_LS --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 lint: setup

@@ -80,10 +80,18 @@ def is_translated(entry: polib.POEntry) -> bool:
 
 
 def missing(language: str) -> list[polib.POEntry]:
-    return [
+    """Client-facing entries untranslated in `language`, and those of the German source
+    catalogue (`make messages` refreshes every catalogue from the code at once) that the
+    language's catalogue lacks altogether."""
+    po = catalogue(language)
+    present = {e.msgid for e in po if not e.obsolete}
+    absent = [
         e
-        for e in catalogue(language)
-        if not e.obsolete and is_client_facing(e) and not is_translated(e)
+        for e in catalogue("de")
+        if not e.obsolete and is_client_facing(e) and e.msgid not in present
+    ]
+    return absent + [
+        e for e in po if not e.obsolete and is_client_facing(e) and not is_translated(e)
     ]
 
 
