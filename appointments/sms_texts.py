@@ -1,0 +1,68 @@
+"""The text of an SMS notice: short, in the client's language, from templates/sms/<kind>.txt.
+
+An SMS names no more than the first name, date, time and place, a short link and the
+operator's phone: a phone's lock screen shows it to whoever holds the phone.
+"""
+
+import hashlib
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from appointments.links import short_manage_url
+from appointments.messages import offer_context
+from appointments.models import MailKind, OutgoingMail
+from appointments.sms import TextMessage, e164
+
+# The notices whose SMS carries a fresh short manage link of the booking.
+SHORT_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKind.REMINDER}
+
+
+def build_text(mail: OutgoingMail, *, short_token: str | None = None) -> TextMessage:
+    """The SMS for an outbox row of the SMS channel, addressed to the recipient's number."""
+    recipient = mail.recipient
+    context = {"name": first_name(recipient.name), "phone": settings.OPERATOR["phone"]}
+    if mail.kind == MailKind.WAITLIST_OFFER:
+        offer = offer_context(mail)
+        context |= {"slot": offer["slot"], "link": offer["offer_url"], "until": offer["expires"]}
+    else:
+        context["slot"] = mail.booking.slot
+        context["link"] = short_manage_url(short_token) if short_token else rebook_url(mail)
+    site = context["slot"].day.site
+    context["place"] = place(site)
+    body = render_text(mail.kind, language=recipient.language, context=context)
+    return TextMessage(to=e164(recipient.phone), body=body, reference=reference(mail))
+
+
+def render_text(kind: str, *, language: str, context: dict) -> str:
+    """Render templates/sms/<kind>.txt in a language, one sentence a line, no blank lines."""
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        text = render_to_string(f"sms/{kind}.txt", context)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def first_name(name: str) -> str:
+    parts = name.split()
+    return parts[0] if parts else ""
+
+
+def place(site) -> str:
+    """The venue in a few words: "Rathaus, Wathlingen"; no room or street."""
+    town = site.municipality.name
+    return site.name if town in site.name else f"{site.name}, {town}"
+
+
+def rebook_url(mail: OutgoingMail) -> str:
+    """Where a client whose appointment was called off finds the next free days."""
+    town = mail.booking.day.site.municipality.name
+    return f"{settings.SITE_URL}/?{urlencode({'q': town})}"
+
+
+def reference(mail: OutgoingMail) -> str:
+    # Stable per outbox row, like the mail's Message-ID, and unguessable: a gateway that
+    # de-duplicates on it drops the rare resend after a crashed worker.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:sms:{mail.key}".encode()).hexdigest()
+    return f"jl{mail.pk}-{digest[:16]}"
