@@ -169,7 +169,9 @@ def test_mail_and_sms_of_one_reminder_count_once_for_the_next_lead_time(
     assert sorted(reminders.values_list("channel", flat=True)) == ["mail", "mail", "sms", "sms"]
 
 
-def test_an_sms_reminder_for_a_cancelled_booking_is_skipped(day, django_capture_on_commit_callbacks):
+def test_an_sms_reminder_for_a_cancelled_booking_is_skipped(
+    day, django_capture_on_commit_callbacks
+):
     booking = book(day, django_capture_on_commit_callbacks, email="")
     queue_due_reminders(now=booking.slot.starts_at - 23 * HOUR, lead_hours=[24])  # not sent yet
     with django_capture_on_commit_callbacks(execute=True):
