@@ -264,7 +264,7 @@ def test_the_admin_shows_the_channel_and_retries_a_failed_sms(
     assert row.status == MailStatus.FAILED
     page = admin_client.get("/admin/appointments/outgoingmail/?channel__exact=sms")
     assert page.status_code == 200
-    assert b"HTTP 400" in page.content and b"<td class=\"field-channel\">SMS</td>" in page.content
+    assert b"HTTP 400" in page.content and b'<td class="field-channel">SMS</td>' in page.content
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             "/admin/appointments/outgoingmail/",
