@@ -31,6 +31,7 @@ class Gateway:
         self.hang_next = 0  # hang on this many requests
         self.hang_seconds = 3.0
         self.status = 200  # the answer otherwise
+        self.delay_seconds = 0.0  # how long each answer takes
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -82,6 +83,8 @@ class Gateway:
                 if decision == "hang":
                     time.sleep(gateway.hang_seconds)
                     status = 503
+                elif gateway.delay_seconds:
+                    time.sleep(gateway.delay_seconds)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
