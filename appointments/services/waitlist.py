@@ -194,7 +194,11 @@ def accept_waitlist_offer(
             raise BookingClosed
         refuse_if_booked(day.pk, email=entry.email, phone=entry.phone)
         client = ClientDetails(
-            name=entry.name, email=entry.email, phone=entry.phone, language=entry.language
+            name=entry.name,
+            email=entry.email,
+            phone=entry.phone,
+            sms_consent=entry.sms_consent,
+            language=entry.language,
         )
         slot.day = day
         # The seat is already taken by the hold: the booking inherits it.

@@ -20,6 +20,7 @@ from appointments.models import (
 )
 from appointments.models.outbox import MessageChannel
 from appointments.services import (
+    accept_waitlist_offer,
     cancel_booking,
     cancel_day,
     join_waitlist,
@@ -288,3 +289,19 @@ def test_a_waitlist_offer_goes_by_sms_to_a_client_who_agreed(
     row = texts(MailKind.WAITLIST_OFFER).get()
     assert row.status == MailStatus.SENT and row.waitlist_entry == entry
     assert "/warteliste/angebot/" in sms.outbox[-1].body
+
+
+def test_a_booking_taken_from_a_waitlist_offer_keeps_the_sms_consent(
+    django_capture_on_commit_callbacks,
+):
+    day = f.day(on=f.future_date(10), seats=1, end=time(9, 30))
+    booking, _ = f.booking(day.slots.get())
+    entry = join_waitlist(
+        day=day, name="Wanda", email="w@example.org", phone="0171 1111111", sms_consent=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_booking(booking=booking)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = accept_waitlist_offer(entry_id=entry.pk, slot_id=day.slots.get().pk)
+    assert result.booking.sms_consent is True
+    assert texts(MailKind.BOOKING_CONFIRMED).filter(booking=result.booking).exists()
