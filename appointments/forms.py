@@ -271,12 +271,14 @@ class BookingForm(BotGuardMixin):
 
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
+        check_sms_consent(self, data)
+        # One message about the missing number is enough: the SMS one, if SMS was ticked.
+        missing = not data.get("email") and not data.get("phone")
+        if missing and not ({"phone", "sms_consent"} & set(self.errors)):
             self.add_error(
                 "phone",
                 _("Ohne E-Mail brauchen wir Ihre Telefonnummer. Dann kommt keine Erinnerung."),
             )
-        check_sms_consent(self, data)
         if data.get("need_interpreter") and not data.get("interpreter_language"):
             self.add_error("interpreter_language", _("Bitte schreiben Sie die Sprache dazu."))
         return data

@@ -36,6 +36,14 @@ def test_ticking_sms_without_a_number_says_what_to_do(client):
     assert not Booking.objects.exists()
 
 
+def test_ticking_sms_without_any_contact_asks_for_the_mobile_number_only(client):
+    slot = a_day().slots.first()
+    response = book(client, slot, email="", phone="", sms_consent="on")
+    body = response.content.decode()
+    assert NEEDS_NUMBER in body and "Dann kommt keine Erinnerung." not in body
+    assert not Booking.objects.exists()
+
+
 def test_ticking_sms_with_a_landline_says_it_needs_a_mobile_number(client):
     slot = a_day().slots.first()
     response = book(client, slot, email="", phone="05141 123456", sms_consent="on")
