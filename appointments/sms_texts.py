@@ -16,7 +16,7 @@ from django.utils.dateformat import time_format
 from appointments.links import short_manage_url
 from appointments.messages import offer_context
 from appointments.models import MailKind, OutgoingMail
-from appointments.sms import TextMessage, e164
+from appointments.sms import SmsGatewayError, TextMessage, e164
 from joblokal.languages import comma
 
 # Long names are cut so that every text stays within 320 characters (two or five SMS
@@ -39,8 +39,12 @@ def build_text(mail: OutgoingMail, *, short_token: str | None = None) -> TextMes
         context["link"] = short_manage_url(short_token) if short_token else rebook_url(mail)
     site = context["slot"].day.site
     context["place"] = place(site)
+    number = e164(recipient.phone)
+    if not number:
+        # Stored before numbers were checked, or edited since: staff see it failed.
+        raise SmsGatewayError("no valid phone number", permanent=True)
     body = render_text(mail.kind, language=recipient.language, context=context)
-    return TextMessage(to=e164(recipient.phone), body=body, reference=reference(mail))
+    return TextMessage(to=number, body=body, reference=reference(mail))
 
 
 def render_text(kind: str, *, language: str, context: dict) -> str:

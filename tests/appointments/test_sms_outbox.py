@@ -305,3 +305,14 @@ def test_a_booking_taken_from_a_waitlist_offer_keeps_the_sms_consent(
         result = accept_waitlist_offer(entry_id=entry.pk, slot_id=day.slots.get().pk)
     assert result.booking.sms_consent is True
     assert texts(MailKind.BOOKING_CONFIRMED).filter(booking=result.booking).exists()
+
+
+def test_an_sms_to_a_number_that_is_no_number_fails_for_staff_to_see(day):
+    booking, _ = f.booking(day.slots.first(), phone=MOBILE, sms_consent=True)
+    Booking.objects.filter(pk=booking.pk).update(phone="12")
+    row = texts().get()
+    with pytest.raises(outbox.PermanentMailError):
+        outbox.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == MailStatus.FAILED and "no valid phone number" in row.last_error
+    assert sms.outbox == []
