@@ -316,3 +316,21 @@ def test_an_sms_to_a_number_that_is_no_number_fails_for_staff_to_see(day):
     row.refresh_from_db()
     assert row.status == MailStatus.FAILED and "no valid phone number" in row.last_error
     assert sms.outbox == []
+
+
+def test_the_outbox_list_reads_a_fixed_number_of_queries(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get("/admin/appointments/outgoingmail/").status_code == 200
+        return len(queries)
+
+    day = f.day(on=f.future_date(10), seats=20)
+    f.booking(day.slots.first(), phone=MOBILE, sms_consent=True)
+    few = count()
+    for n in range(6):
+        f.booking(day.slots.first(), phone=f"+49171555{n:04d}", sms_consent=True)
+    assert OutgoingMail.objects.count() == 14
+    assert count() == few
