@@ -471,8 +471,7 @@ class Booking(models.Model):
         changing the lead times never repeats a reminder: with one sent, a single new
         lead time (12 instead of 24) finds it done; only an added one sends another.
         """
-        starts_at = self.slot.starts_at
-        reachable = self.email or (self.sms_consent and self.phone)
+        starts_at, reachable = self.slot.starts_at, self.email or (self.sms_consent and self.phone)
         if self.status != BookingStatus.CONFIRMED or not reachable or starts_at <= now:
             return None
         booked_at = self.rescheduled_at or self.created_at
