@@ -543,8 +543,8 @@ class WaitlistEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status", "kind"]
+    list_display = ["created_at", "kind", "channel", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "channel", "kind"]
     search_fields = ["key", "booking__reference"]
     date_hierarchy = "created_at"
     raw_id_fields = ["booking", "waitlist_entry", "user"]
@@ -559,7 +559,7 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description=_("Fehlgeschlagene E-Mails erneut senden"))
+    @admin.action(description=_("Fehlgeschlagene Nachrichten erneut senden"))
     def retry_failed_mail(self, request, queryset):
         count = outbox.retry_failed_mail(mail_ids=queryset.values_list("pk", flat=True))
         self.message_user(

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from appointments.services import ClientDetails
+from appointments.sms import takes_sms
 from coaches.models import Specialism
 
 # Bidi overrides and isolates can make a name display as something else.
@@ -29,6 +30,11 @@ EMAIL_INVALID = _("Diese E-Mail-Adresse stimmt nicht. Bitte prüfen Sie sie.")
 NAME_REQUIRED = _("Geben Sie Ihren Namen ein.")
 EMAIL_REQUIRED = _("Geben Sie Ihre E-Mail-Adresse ein.")
 TIME_INVALID = _("Geben Sie eine Uhrzeit ein, zum Beispiel 09:30.")
+SMS_NEEDS_NUMBER = _("Für die SMS brauchen wir Ihre Handynummer. Bitte tragen Sie sie oben ein.")
+SMS_NEEDS_MOBILE = _(
+    "An diese Nummer können wir keine SMS schicken. Bitte geben Sie eine Handynummer an. "
+    "Oder nehmen Sie das Häkchen bei SMS weg."
+)
 
 
 def new_submission_key() -> str:
@@ -132,6 +138,21 @@ class ContactEmailField(forms.EmailField):
         return value
 
 
+def sms_consent_field(label, help_text) -> forms.BooleanField:
+    """The opt-in to notices by SMS; unticked unless the client ticks it."""
+    return forms.BooleanField(label=label, required=False, help_text=help_text)
+
+
+def check_sms_consent(form: forms.Form, data: dict) -> None:
+    """SMS only with a number that can take one: a mobile number."""
+    if not data.get("sms_consent") or "phone" in form.errors:
+        return
+    if not data.get("phone"):
+        form.add_error("sms_consent", SMS_NEEDS_NUMBER)
+    elif not takes_sms(data["phone"]):
+        form.add_error("phone", SMS_NEEDS_MOBILE)
+
+
 def privacy_consent_field() -> forms.BooleanField:
     field = forms.BooleanField(
         required=True,
@@ -189,7 +210,11 @@ class BookingForm(BotGuardMixin):
         label=_("Telefon"),
         required=False,
         max_length=40,
-        help_text=_("Nur nötig, wenn Sie keine E-Mail angeben."),
+        help_text=_("Nur nötig, wenn Sie keine E-Mail angeben oder eine SMS möchten."),
+    )
+    sms_consent = sms_consent_field(
+        _("Erinnerung per SMS"),
+        _("Wir schicken Ihnen den Termin und eine Erinnerung per SMS an Ihre Handynummer."),
     )
     topics = forms.ModelMultipleChoiceField(
         label=_("Worüber möchten Sie sprechen?"),
@@ -228,7 +253,7 @@ class BookingForm(BotGuardMixin):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(_("Ihre Angaben"), "name", "email", "phone"),
+            Fieldset(_("Ihre Angaben"), "name", "email", "phone", "sms_consent"),
             Fieldset(_("Ihr Anliegen"), "topics", "note"),
             Fieldset(
                 _("Was brauchen Sie?"),
@@ -246,7 +271,10 @@ class BookingForm(BotGuardMixin):
 
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
+        check_sms_consent(self, data)
+        # One message about the missing number is enough: the SMS one, if SMS was ticked.
+        missing = not data.get("email") and not data.get("phone")
+        if missing and not ({"phone", "sms_consent"} & set(self.errors)):
             self.add_error(
                 "phone",
                 _("Ohne E-Mail brauchen wir Ihre Telefonnummer. Dann kommt keine Erinnerung."),
@@ -261,6 +289,7 @@ class BookingForm(BotGuardMixin):
             name=data["name"],
             email=data["email"],
             phone=data["phone"],
+            sms_consent=data["sms_consent"],
             topics=list(data["topics"]),
             need_step_free=data["need_step_free"],
             need_child=data["need_child"],
@@ -309,6 +338,10 @@ class WaitlistForm(BotGuardMixin):
         help_text=_("Wenn ein Platz frei wird, schreiben wir Ihnen hierhin."),
     )
     phone = PhoneField(label=_("Telefon (freiwillig)"), required=False, max_length=40)
+    sms_consent = sms_consent_field(
+        _("Auch per SMS Bescheid geben"),
+        _("Wenn ein Platz frei wird, schicken wir Ihnen auch eine SMS an Ihre Handynummer."),
+    )
     earliest = time_field(_("Ich kann ab"))
     latest = time_field(_("Ich kann bis"))
 
@@ -323,6 +356,7 @@ class WaitlistForm(BotGuardMixin):
             "name",
             "email",
             "phone",
+            "sms_consent",
             Fieldset(
                 _("Welche Zeit passt Ihnen?"), Div("earliest", "latest", css_class="jl-times")
             ),
@@ -336,6 +370,7 @@ class WaitlistForm(BotGuardMixin):
         data = super().clean()
         if data.get("earliest") and data.get("latest") and data["earliest"] >= data["latest"]:
             self.add_error("latest", _("„bis“ muss nach „ab“ liegen."))
+        check_sms_consent(self, data)
         return data
 
 

@@ -1,8 +1,10 @@
-"""Outgoing mail: queue a notice in the transaction that causes it, deliver it later.
+"""Outgoing mail and SMS: queue a notice in the transaction that causes it, deliver it later.
 
-`queue_mail` writes an OutgoingMail row and hands its id to Celery once the transaction
-commits. `deliver` claims the row, builds the message from templates in the recipient's
-language, sends it, and marks it sent; SMTP is never called inside a transaction.
+`queue_mail` writes an OutgoingMail row per channel the recipient gave (email, and SMS
+for a client who agreed to it) and hands each id to Celery once the transaction commits.
+`deliver` claims the row, builds the message from templates in the recipient's language,
+sends it, and marks it sent; neither SMTP nor the SMS gateway is ever called inside a
+transaction. Both channels share the claim, the retries, the sweep and the admin.
 
 Delivery is at least once: a row that is queued, sending or retrying for too long is
 handed to the queue again by `requeue_stuck_mail`. It is sent at most once, except in one
@@ -35,6 +37,9 @@ from appointments.models import (
     OutgoingMail,
     hash_token,
 )
+from appointments.models.outbox import SMS_KINDS, MessageChannel
+from appointments.sms import SmsGatewayError, send_sms
+from appointments.sms_texts import build_text
 
 logger = logging.getLogger(__name__)
 
@@ -62,30 +67,49 @@ def queue_mail(
     key: str | None = None,
     context: dict | None = None,
 ) -> OutgoingMail | None:
-    """Record a notice to send and enqueue it after commit; queued once per key."""
+    """Record a notice to send by each channel the recipient gave (email; SMS with their
+    consent) and enqueue each after commit; queued once per key and channel.
+
+    Returns the mail row, or the SMS row of a client without email, or None for a client
+    reached by neither: they are on the staff's call list instead.
+    """
     recipient = (
         enrolment.person if enrolment else (booking or waitlist_entry or application or user)
     )
-    if recipient is None or not recipient.email:
-        return None  # No address, no mail: the client was told no reminder will come.
+    if recipient is None:
+        return None
     if key is None:
         assert booking is not None, "mails without a booking need an explicit key"
         key = f"{kind}:{booking.pk}:{booking.sequence}"
-    mail, created = OutgoingMail.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "booking": booking,
-            "waitlist_entry": waitlist_entry,
-            "user": user,
-            "enrolment": enrolment,
-            "application": application,
-            "context": context or {},
-        },
+    fields = {
+        "kind": kind,
+        "booking": booking,
+        "waitlist_entry": waitlist_entry,
+        "user": user,
+        "enrolment": enrolment,
+        "application": application,
+        "context": context or {},
+    }
+    mail = text = None
+    if recipient.email:
+        mail = _queue_row(key, MessageChannel.MAIL, fields)
+    if kind in SMS_KINDS and wants_sms(recipient):
+        text = _queue_row(f"sms:{key}", MessageChannel.SMS, fields)
+    return mail or text
+
+
+def wants_sms(recipient) -> bool:
+    """Whether notices go to this client by SMS: they agreed, and gave a number."""
+    return bool(getattr(recipient, "sms_consent", False) and recipient.phone)
+
+
+def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
+    row, created = OutgoingMail.objects.get_or_create(
+        key=key, defaults={**fields, "channel": channel}
     )
     if created:
-        enqueue(mail.pk)
-    return mail
+        enqueue(row.pk)
+    return row
 
 
 def enqueue(mail_id: int) -> None:
@@ -145,12 +169,16 @@ def deliver(mail_id: int) -> bool:
         if reason:
             _finish(mail, MailStatus.SKIPPED, error=reason)
             return False
+        sms = mail.channel == MessageChannel.SMS
         token = None
         if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS:
-            token = BookingToken.objects.issue(booking=mail.booking)
+            # An SMS carries the short form of the link; both open the manage page.
+            token = BookingToken.objects.issue(booking=mail.booking, short=sms)
     try:
-        message = build_message(mail, manage_token=token)
-        send_message(message)
+        if sms:
+            send_sms(build_text(mail, short_token=token))
+        else:
+            send_message(build_message(mail, manage_token=token))
     except Exception as error:
         if token:
             # The link never reached anyone; the next attempt issues its own.
@@ -172,6 +200,8 @@ def _describe(error: BaseException) -> str:
 def redacted(error: BaseException) -> str:
     """The error's class and SMTP codes only, for logs: an SMTP answer or a
     refused-recipients map may quote the address."""
+    if isinstance(error, SmsGatewayError) and error.status:
+        return f"{type(error).__name__} (HTTP {error.status})"
     codes = []
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _msg in error.recipients.values()})
@@ -195,7 +225,10 @@ def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
 
 
 def is_permanent(error: BaseException) -> bool:
-    """A 5xx answer or a refused address will not heal by waiting; all else may."""
+    """A 5xx answer or a refused address will not heal by waiting; all else may. An SMS
+    gateway's error says for itself (4xx permanent; 5xx, 429 and timeouts not)."""
+    if isinstance(error, SmsGatewayError):
+        return error.permanent
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
@@ -268,7 +301,10 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
 def obsolete_reason(mail: OutgoingMail) -> str:
     """Why a queued mail no longer applies, or "" if it should go out."""
     recipient = mail.recipient
-    if recipient is None or not recipient.email:
+    if mail.channel == MessageChannel.SMS:
+        if recipient is None or not wants_sms(recipient):
+            return "no mobile number or no SMS consent (erased or withdrawn)"
+    elif recipient is None or not recipient.email:
         return "no address (erased or withdrawn)"
     if mail.enrolment_id:
         return programme_mail_obsolete(mail)

@@ -485,6 +485,7 @@ def _join_waitlist(request, day, form, now):
             name=data["name"],
             email=data["email"],
             phone=data["phone"],
+            sms_consent=data["sms_consent"],
             earliest=data["earliest"],
             latest=data["latest"],
             language=_language(),

@@ -6,6 +6,7 @@ refuses to start without a secret key and a PostgreSQL database.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -307,6 +308,38 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "JobLokal <termine@joblokal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- SMS --------------------------------------------------------------------------------
+
+# console: printed; file: one file per message under var/sms (the embedded default);
+# http: a generic HTTPS gateway; locmem: kept in memory (the tests' default).
+SMS_BACKEND = envchoice("SMS_BACKEND", ["http", "file", "console", "locmem"], "file")
+SMS_FILE_DIR = VAR_DIR / "sms"
+SMS_SENDER_ID = envstr("SMS_SENDER_ID", "JobLokal")
+SMS_HTTP = {
+    "url": envstr("SMS_HTTP_URL", ""),
+    # For example "Authorization" and "Bearer …"; the value is a secret, set it only in
+    # the environment.
+    "auth_header": envstr("SMS_HTTP_AUTH_HEADER", "Authorization"),
+    "auth_value": envstr("SMS_HTTP_AUTH_VALUE", ""),
+    "format": envchoice("SMS_HTTP_FORMAT", ["json", "form"], "json"),
+    # The gateway's names for number, text, sender ID and our reference for the message;
+    # an empty name leaves that field out.
+    "field_to": envstr("SMS_HTTP_FIELD_TO", "to"),
+    "field_text": envstr("SMS_HTTP_FIELD_TEXT", "text"),
+    "field_sender": envstr("SMS_HTTP_FIELD_SENDER", "from"),
+    "field_reference": envstr("SMS_HTTP_FIELD_REFERENCE", "reference"),
+    # Seconds; a gateway that does not answer in time is tried again later.
+    "timeout": envint("SMS_HTTP_TIMEOUT", 10, minimum=1),
+}
+if SMS_BACKEND == "http":
+    _sms_url = urlsplit(SMS_HTTP["url"])
+    # Plain http only to this machine (a local relay, or the tests' gateway).
+    if not _sms_url.netloc or (
+        _sms_url.scheme != "https"
+        and not (_sms_url.scheme == "http" and _sms_url.hostname in {"127.0.0.1", "localhost"})
+    ):
+        raise ImproperlyConfigured("SMS_HTTP_URL must be an https:// URL when SMS_BACKEND=http.")
 
 # --- Celery -----------------------------------------------------------------------------
 

@@ -37,6 +37,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Text messages stay in memory (appointments.sms.outbox), as mail does in Django's
+    # test outbox; a test that needs the file or http backend sets it itself.
+    settings.SMS_BACKEND = "locmem"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     settings.CACHES = {
         "default": {
@@ -55,6 +58,15 @@ def celery_eager():
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """The text messages sent during the test, emptied before each test."""
+    from appointments import sms
+
+    sms.outbox.clear()
+    yield sms.outbox
 
 
 @pytest.fixture(autouse=True)

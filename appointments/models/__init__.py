@@ -308,7 +308,7 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(tokens__token_hash=hash_token(token))
 
     def reminder_candidates(self, *, now: datetime, lead_hours: list[int]):
-        """Confirmed bookings with an address whose reminder may be due now.
+        """Confirmed bookings with an address or SMS number whose reminder may be due now.
 
         A superset by the one hour a DST change can shift a wall-clock reminder time;
         Booking.due_reminder_lead decides exactly.
@@ -320,7 +320,7 @@ class BookingQuerySet(models.QuerySet):
         last_moment = F("slot__starts_at") - timedelta(hours=min(lead_hours)) + margin
         return (
             self.confirmed()
-            .exclude(email="")
+            .filter(Q(email__gt="") | Q(sms_consent=True, phone__gt=""))
             .filter(
                 day__status=DayStatus.PUBLISHED,
                 slot__starts_at__gt=now,
@@ -455,8 +455,8 @@ class Booking(models.Model):
         changing the lead times never repeats a reminder: with one sent, a single new
         lead time (12 instead of 24) finds it done; only an added one sends another.
         """
-        starts_at = self.slot.starts_at
-        if self.status != BookingStatus.CONFIRMED or not self.email or starts_at <= now:
+        starts_at, reachable = self.slot.starts_at, self.email or (self.sms_consent and self.phone)
+        if self.status != BookingStatus.CONFIRMED or not reachable or starts_at <= now:
             return None
         booked_at = self.rescheduled_at or self.created_at
         passed = [

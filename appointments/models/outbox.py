@@ -25,6 +25,24 @@ class MailKind(models.TextChoices):
     ABSENCE_FLAGGED = "absence_flagged", _("Hinweis auf Fehltage an die Leitung")
 
 
+class MessageChannel(models.TextChoices):
+    """How a notice travels: the same outbox row, claim and retry for each channel."""
+
+    MAIL = "mail", _("E-Mail")
+    SMS = "sms", _("SMS")
+
+
+# The client notices that also go by SMS to a client who agreed to it.
+SMS_KINDS = {
+    MailKind.BOOKING_CONFIRMED,
+    MailKind.BOOKING_MOVED,
+    MailKind.BOOKING_CANCELLED,
+    MailKind.REMINDER,
+    MailKind.DAY_CANCELLED,
+    MailKind.WAITLIST_OFFER,
+}
+
+
 class MailStatus(models.TextChoices):
     QUEUED = "queued", _("wartet auf Versand")
     SENDING = "sending", _("wird gesendet")
@@ -37,15 +55,20 @@ class MailStatus(models.TextChoices):
 
 
 class OutgoingMail(models.Model):
-    """An email to send, written in the same transaction as the change it reports.
+    """An email or SMS to send, written in the same transaction as the change it reports.
 
     The row is the durable record: a worker claims it, sends, and marks it sent. The
-    address and text are built at send time from the booking, so no personal data sits in
-    this table or in the broker.
+    address, number and text are built at send time from the booking, so no personal
+    data sits in this table or in the broker. Each channel of a notice is a row of its
+    own, so a mail already sent is never repeated because its SMS failed, and vice versa.
     """
 
     kind = models.CharField(_("Art"), max_length=20, choices=MailKind)
-    # Makes queueing idempotent: the same notice for the same event is queued once.
+    channel = models.CharField(
+        _("Weg"), max_length=4, choices=MessageChannel, default=MessageChannel.MAIL
+    )
+    # Makes queueing idempotent: the same notice for the same event is queued once per
+    # channel (an SMS row's key is the mail key with an "sms:" prefix).
     key = models.CharField(max_length=120, unique=True)
     booking = models.ForeignKey(
         "appointments.Booking",
@@ -104,7 +127,8 @@ class OutgoingMail(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.get_status_display()})"
+        channel = self.get_channel_display()
+        return f"{self.get_kind_display()}, {channel} ({self.get_status_display()})"
 
     @property
     def recipient(self):

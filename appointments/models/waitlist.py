@@ -37,6 +37,8 @@ class WaitlistEntry(models.Model):
     name = models.CharField(_("Name"), max_length=120)
     email = models.EmailField(_("E-Mail"))
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    # Opt-in: the offer of a freed seat goes by SMS to the phone number as well.
+    sms_consent = models.BooleanField(_("Erinnerung per SMS"), default=False)
     earliest = models.TimeField(_("frühestens"), null=True, blank=True)
     latest = models.TimeField(_("spätestens"), null=True, blank=True)
     language = models.CharField(_("Sprache"), max_length=8, default="de")

@@ -1,4 +1,5 @@
-"""Reminders: a periodic scan queues each due reminder exactly once."""
+"""Reminders: a periodic scan queues each due reminder exactly once, by mail and, for a
+client who agreed, by SMS; a client with only a mobile number is reminded too."""
 
 from datetime import datetime, timedelta
 
@@ -32,7 +33,9 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
     candidates = Booking.objects.reminder_candidates(now=now, lead_hours=lead_hours)
     reminders = Prefetch(
         "mails",
-        queryset=OutgoingMail.objects.filter(kind=MailKind.REMINDER).only("booking_id", "context"),
+        queryset=OutgoingMail.objects.filter(kind=MailKind.REMINDER).only(
+            "booking_id", "key", "context"
+        ),
         to_attr="reminder_mails",
     )
     queued = 0
@@ -41,11 +44,22 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
         .prefetch_related(reminders)
         .order_by("slot__starts_at", "pk")
     ):
-        sent = sum(m.context.get("sequence") == booking.sequence for m in booking.reminder_mails)
+        sent = reminders_sent(booking)
         hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
         if hours is not None and _claim_reminder(booking, hours, now):
             queued += 1
     return queued
+
+
+def reminders_sent(booking: Booking) -> int:
+    """How many reminders went out for the booking's current time; a reminder by mail
+    and SMS is one reminder (one claim, two rows whose keys differ by "sms:")."""
+    keys = {
+        row.key.removeprefix("sms:")
+        for row in booking.reminder_mails
+        if row.context.get("sequence") == booking.sequence
+    }
+    return len(keys)
 
 
 def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:

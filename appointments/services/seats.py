@@ -14,6 +14,7 @@ from appointments.models import (
     OutreachDay,
     Slot,
 )
+from appointments.sms import takes_sms
 from coaches.models import Specialism
 
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
@@ -196,7 +197,8 @@ def create_booking_row(
         name=client.name,
         email=client.email.strip().lower(),
         phone=client.phone,
-        sms_consent=client.sms_consent and bool(client.phone),
+        # Only a number that can take a text message; a landline stays on the call list.
+        sms_consent=client.sms_consent and takes_sms(client.phone),
         need_step_free=client.need_step_free,
         need_child=client.need_child,
         interpreter_language=client.interpreter_language,

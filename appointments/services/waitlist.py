@@ -34,6 +34,7 @@ from appointments.services.seats import (
     refuse_if_booked,
     release_seat,
 )
+from appointments.sms import takes_sms
 
 
 class SlotsStillFree(BookingError):
@@ -46,6 +47,7 @@ def join_waitlist(
     name: str,
     email: str,
     phone: str = "",
+    sms_consent: bool = False,
     earliest: time | None = None,
     latest: time | None = None,
     language: str = "de",
@@ -78,6 +80,7 @@ def join_waitlist(
             name=name,
             email=email,
             phone=phone,
+            sms_consent=sms_consent and takes_sms(phone),
             earliest=earliest,
             latest=latest,
             language=language,
@@ -191,7 +194,11 @@ def accept_waitlist_offer(
             raise BookingClosed
         refuse_if_booked(day.pk, email=entry.email, phone=entry.phone)
         client = ClientDetails(
-            name=entry.name, email=entry.email, phone=entry.phone, language=entry.language
+            name=entry.name,
+            email=entry.email,
+            phone=entry.phone,
+            sms_consent=entry.sms_consent,
+            language=entry.language,
         )
         slot.day = day
         # The seat is already taken by the hold: the booking inherits it.
