@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0019_sms_consent_and_staff_channels"),
+        ("appointments", "0020_application_received_mail"),
     ]
 
     operations = [
