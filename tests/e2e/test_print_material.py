@@ -47,7 +47,8 @@ def assert_one_page(page):
     """Printed to PDF it is one A4 page, and nothing on the sheet is cut off."""
     page.emulate_media(media="print")
     sheet = page.locator(".sheet")
-    assert sheet.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "the sheet overflows"
+    heights = sheet.evaluate("e => [e.scrollHeight, e.clientHeight]")
+    assert heights[0] <= heights[1] + 1, f"the sheet overflows: {heights}"
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
     page.emulate_media(media="screen")
