@@ -91,16 +91,25 @@ def poster(request, municipality_id: int):
 
 def _letter_scope(user):
     """The persons and days this user may write a letter for (invariant 3): all to an
-    administrator, the coach's own persons and days to a coach; anyone else is refused."""
+    administrator, the coach's own persons and days to a coach, the days of its
+    municipalities and no accompanied person to a front desk; anyone else is refused."""
     now = timezone.now()
-    days = OutreachDay.objects.published().upcoming(now).select_related("site__municipality")
-    if _is_administrator(user):
-        return casework.persons_visible_to(user).active().kept(), days.order_by("starts_at")
-    coach = Coach.objects.active().filter(user=user).first()
-    if coach is None:
-        raise PermissionDenied
+    days = (
+        OutreachDay.objects.published()
+        .upcoming(now)
+        .select_related("site__municipality")
+        .order_by("starts_at")
+    )
     persons = casework.persons_visible_to(user).active().kept()
-    return persons, days.served_by(coach).order_by("starts_at")
+    if _is_administrator(user):
+        return persons, days
+    coach = Coach.objects.active().filter(user=user).first()
+    if coach is not None:
+        return persons, days.served_by(coach)
+    desk = FrontDesk.objects.filter(user=user, active=True).first()
+    if desk is None:
+        raise PermissionDenied
+    return persons.none(), days.filter(site__municipality__in=desk.municipalities.all())
 
 
 @login_required
@@ -109,9 +118,11 @@ def _letter_scope(user):
 def letter(request):
     persons, days = _letter_scope(request.user)
     if request.method != "POST":
-        form = LetterForm(
-            persons=persons, days=days, initial={"submission_key": new_submission_key()}
-        )
+        initial = {"submission_key": new_submission_key()}
+        # Opened from a day on "Mein Tag": that day is chosen already.
+        if request.GET.get("tag", "").isdigit() and len(request.GET["tag"]) < 19:
+            initial["day"] = int(request.GET["tag"])
+        form = LetterForm(persons=persons, days=days, initial=initial)
         return render(request, "print/letter_form.html", {"form": form})
     form = LetterForm(request.POST, persons=persons, days=days)
     if not form.is_valid():

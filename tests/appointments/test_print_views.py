@@ -231,3 +231,31 @@ def test_the_poster_query_count_does_not_grow(
 def test_the_letter_day_list_has_only_upcoming_days(as_persona, world, wathlingen):
     past = factories.day(wathlingen["site"], on=timezone.localdate() - timedelta(days=3))
     assert f'value="{past.pk}"' not in as_persona("alice").get(LETTER).content.decode()
+
+
+def test_a_front_desk_writes_letters_for_its_municipalities_days_only(world, wathlingen):
+    clerk = desk("rathaus-wathlingen", wathlingen["site"].municipality)
+    form = clerk.get(LETTER).content.decode()
+    assert f'value="{wathlingen["days"][0].pk}"' in form
+    assert "Maria Schulz" not in form  # no accompanied persons at the desk
+    bergen = factories.day(world.other_day.site, on=factories.future_date(9))
+    assert f'value="{bergen.pk}"' not in form
+    response = clerk.post(
+        LETTER, letter_data(wathlingen, person="", name="Jan Peters", from_time="11:00")
+    )
+    assert response.status_code == 200
+    assert Booking.objects.get(day=wathlingen["days"][0]).channel == Channel.LETTER
+
+
+def test_a_letter_opened_from_a_day_has_that_day_chosen(as_persona, world, wathlingen):
+    day = wathlingen["days"][2]
+    form = as_persona("alice").get(f"{LETTER}?tag={day.pk}").content.decode()
+    assert f'<option value="{day.pk}" selected>' in form
+    assert as_persona("alice").get(f"{LETTER}?tag=9{'9' * 40}").status_code == 200
+
+
+def test_my_day_links_the_poster_and_the_letter(as_persona, world, wathlingen):
+    day = wathlingen["days"][0]
+    page = as_persona("alice").get(f"/team/?date={day.date:%Y-%m-%d}").content.decode()
+    assert poster_url(day.site.municipality) in page
+    assert f"{LETTER}?tag={day.pk}" in page
