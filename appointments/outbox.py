@@ -30,6 +30,7 @@ from appointments.models import (
     Booking,
     BookingStatus,
     BookingToken,
+    DayStatus,
     MailKind,
     MailStatus,
     OutgoingMail,
@@ -320,7 +321,7 @@ def venue_mail_obsolete(mail: OutgoingMail) -> str:
     or has begun. Publishing and cancelling notices always go out."""
     day = mail.day
     if mail.kind == MailKind.VENUE_DAY_LIST:
-        if day.status != "published":
+        if day.status != DayStatus.PUBLISHED:
             return "day no longer published"
         if day.starts_at <= timezone.now():
             return "day has begun"

@@ -29,9 +29,6 @@ class MailKind(models.TextChoices):
     VENUE_DAY_LIST = "venue_day_list", _("Tagesliste (an den Ort)")
 
 
-VENUE_KINDS = {MailKind.VENUE_PUBLISHED, MailKind.VENUE_CANCELLED, MailKind.VENUE_DAY_LIST}
-
-
 @dataclass(frozen=True)
 class VenueRecipient:
     """A venue's contact address as the recipient of a notice; it reads German."""
