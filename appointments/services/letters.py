@@ -75,6 +75,7 @@ def reserve_for_letter(
                     slot_id=slot_id, client=client, submission_key=submission_key, now=now
                 )
                 Booking.objects.filter(pk=result.booking.pk).update(channel=Channel.LETTER)
+                result.booking.channel = Channel.LETTER
                 short = BookingToken.objects.issue(booking=result.booking, short=True)
             return Reservation(booking=result.booking, short_token=short)
         except (SlotTaken, SlotNotBookable):

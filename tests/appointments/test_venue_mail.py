@@ -172,3 +172,13 @@ def test_the_beat_runs_the_day_list_task():
     from appointments import tasks
 
     assert tasks.send_venue_day_lists.name == entry["task"]
+
+
+def test_the_task_queues_the_due_day_lists(town_hall, django_capture_on_commit_callbacks):
+    from appointments import tasks
+
+    # Tomorrow's day: its list is due now whatever today is.
+    factories.day(town_hall, on=factories.future_date(1), start=time(23), end=time(23, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_venue_day_lists.delay().get() == 1
+    assert [m.to for m in mail.outbox] == [["rathaus@wathlingen.example"]]
