@@ -6,6 +6,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,6 +14,7 @@ from django.utils import timezone, translation
 from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
 from appointments.models import (
+    ACTIVE_STATUSES,
     Booking,
     MailKind,
     OutgoingMail,
@@ -58,6 +60,8 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailM
         context.update(programme_context(mail))
     if mail.application_id:
         context.update(application_context(mail))
+    if mail.day_id:
+        context.update(venue_context(mail))
     if mail.kind == MailKind.ABSENCE_FLAGGED:
         url = reverse("coaches:cohort", args=[mail.context.get("cohort_id", 0)])
         context["cohort_url"] = settings.SITE_URL + url
@@ -106,6 +110,47 @@ def application_context(mail: OutgoingMail) -> dict:
         "cohort": cohort,
         "programme": cohort.programme,
         "site": cohort.programme.site,
+    }
+
+
+def venue_context(mail: OutgoingMail) -> dict:
+    """The days a notice to a venue is about, and for a day list its figures: times,
+    booked places and needs as counts. No client is named."""
+    day = mail.day
+    day_ids = mail.context.get("day_ids") or [day.pk]
+    days = OutreachDay.objects.filter(pk__in=day_ids).select_related("site__municipality")
+    context = {
+        "day": day,
+        "site": day.site,
+        "days": list(days.order_by("starts_at")),
+        "day_url": settings.SITE_URL + reverse("appointments:day", args=[day.pk]),
+    }
+    if mail.kind == MailKind.VENUE_DAY_LIST:
+        context.update(day_list_figures(day))
+    return context
+
+
+def day_list_figures(day: OutreachDay) -> dict:
+    """Booked places per slot and the needs of the day, counted."""
+    active = Q(bookings__status__in=ACTIVE_STATUSES)
+    slots = day.slots.order_by("starts_at").annotate(booked=Count("bookings", filter=active))
+    bookings = Booking.objects.filter(day=day, status__in=ACTIVE_STATUSES)
+    needs = bookings.aggregate(
+        step_free=Count("pk", filter=Q(need_step_free=True)),
+        child=Count("pk", filter=Q(need_child=True)),
+    )
+    languages = (
+        bookings.exclude(interpreter_language="")
+        .values_list("interpreter_language")
+        .annotate(n=Count("pk"))
+        .order_by("interpreter_language")
+    )
+    slots = list(slots)
+    return {
+        "slots": slots,
+        "booked": sum(slot.booked for slot in slots),
+        "needs": needs,
+        "languages": list(languages),
     }
 
 

@@ -32,12 +32,13 @@ from appointments.models import (
     Booking,
     BookingStatus,
     BookingToken,
+    DayStatus,
     MailKind,
     MailStatus,
     OutgoingMail,
     hash_token,
 )
-from appointments.models.outbox import SMS_KINDS, MessageChannel
+from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
 from appointments.sms import SmsGatewayError, send_sms
 from appointments.sms_texts import build_text
 
@@ -64,6 +65,7 @@ def queue_mail(
     user=None,
     enrolment=None,
     application=None,
+    day=None,
     key: str | None = None,
     context: dict | None = None,
 ) -> OutgoingMail | None:
@@ -76,6 +78,8 @@ def queue_mail(
     recipient = (
         enrolment.person if enrolment else (booking or waitlist_entry or application or user)
     )
+    if day is not None:
+        recipient = VenueRecipient(email=day.site.notice_email)
     if recipient is None:
         return None
     if key is None:
@@ -88,6 +92,7 @@ def queue_mail(
         "user": user,
         "enrolment": enrolment,
         "application": application,
+        "day": day,
         "context": context or {},
     }
     mail = text = None
@@ -164,6 +169,7 @@ def deliver(mail_id: int) -> bool:
             "user",
             "enrolment__person",
             "application",
+            "day__site__municipality",
         ).get(pk=mail_id)
         reason = obsolete_reason(mail)
         if reason:
@@ -308,6 +314,8 @@ def obsolete_reason(mail: OutgoingMail) -> str:
         return "no address (erased or withdrawn)"
     if mail.enrolment_id:
         return programme_mail_obsolete(mail)
+    if mail.day_id:
+        return venue_mail_obsolete(mail)
     if mail.kind == MailKind.REMINDER:
         booking = mail.booking
         if booking.status != BookingStatus.CONFIRMED:
@@ -340,6 +348,18 @@ def programme_mail_obsolete(mail: OutgoingMail) -> str:
             return "participation or cohort ended"
         if not enrolment.cohort.sessions.filter(starts_at__gt=timezone.now()).exists():
             return "programme has begun"
+    return ""
+
+
+def venue_mail_obsolete(mail: OutgoingMail) -> str:
+    """Why a notice to a venue no longer applies: a day list for a day that was cancelled
+    or has begun. Publishing and cancelling notices always go out."""
+    day = mail.day
+    if mail.kind == MailKind.VENUE_DAY_LIST:
+        if day.status != DayStatus.PUBLISHED:
+            return "day no longer published"
+        if day.starts_at <= timezone.now():
+            return "day has begun"
     return ""
 
 

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from appointments import outbox, services
 from appointments.outbox import send_outgoing_mail
+from appointments.services.venue import queue_day_lists
 
 __all__ = ["send_outgoing_mail"]
 
@@ -30,3 +31,8 @@ def expire_waitlist_offers() -> int:
 @shared_task
 def erase_expired_personal_data() -> dict[str, int]:
     return services.erase_expired_personal_data()
+
+
+@shared_task
+def send_venue_day_lists() -> int:
+    return queue_day_lists()

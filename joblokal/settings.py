@@ -413,6 +413,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 5 * 60},
     },
+    # The town hall's day list two working days ahead; the outbox key sends each once,
+    # so an hourly run only decides how soon after midnight it goes out.
+    "send-venue-day-lists": {
+        "task": "appointments.tasks.send_venue_day_lists",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
     # Deletion on schedule (RETENTION_DAYS). Hourly rather than daily: a run missed while
     # no worker was up is caught up within the hour, and a run with nothing due is cheap.
     "erase-expired-personal-data": {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("locations.urls")),
     path("", include("appointments.urls")),
     path("team/", include("coaches.urls")),
+    path("team/druck/", include("appointments.urls_print")),
     path("healthz", views.healthz, name="healthz"),
     path("datenschutz/", views.privacy, name="privacy"),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),

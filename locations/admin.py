@@ -19,7 +19,7 @@ class SiteInline(admin.StackedInline):
     # A municipality is created together with its venue, in the same form.
     min_num = 1
     fieldsets = [
-        (None, {"fields": ["name", "address", "room"]}),
+        (None, {"fields": ["name", "address", "room", "contact_email"]}),
         (
             _("Barrierefreiheit und Anfahrt"),
             {"fields": ["step_free", "accessibility_notes", "directions", "translations"]},
@@ -53,14 +53,15 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "district", "active", "contact_name"]
+    list_display = ["name", "district", "active", "contact_name", "poster"]
     list_filter = ["active", "district"]
     list_select_related = ["district"]
     search_fields = ["name", "district__name", "contact_name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SiteInline]
+    readonly_fields = ["poster"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "district", "active"]}),
+        (None, {"fields": ["name", "slug", "district", "active", "poster"]}),
         (
             _("Ansprechperson im Rathaus"),
             {"fields": ["contact_name", "contact_email", "contact_phone"]},
@@ -72,6 +73,16 @@ class MunicipalityAdmin(admin.ModelAdmin):
             {"fields": ["postcodes", "member_villages", "latitude", "longitude"]},
         ),
     ]
+
+    @admin.display(description=_("Aushang"))
+    def poster(self, municipality):
+        if not municipality.pk:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("print:poster", args=[municipality.pk]),
+            gettext("Aushang drucken"),
+        )
 
     def get_changeform_initial_data(self, request):
         # Most municipalities are in the job centre's own district.

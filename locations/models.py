@@ -157,6 +157,14 @@ class Site(models.Model):
     directions = models.TextField(_("Anfahrt"), blank=True)
     step_free = models.BooleanField(_("stufenlos erreichbar"), default=False)
     accessibility_notes = models.TextField(_("Hinweise zur Barrierefreiheit"), blank=True)
+    contact_email = models.EmailField(
+        _("E-Mail für Nachrichten an den Ort"),
+        blank=True,
+        help_text=_(
+            "Bekommt eine kurze Nachricht, wenn Tage hier veröffentlicht oder abgesagt werden, "
+            "und zwei Werktage vorher die Tagesliste. Leer: die E-Mail der Gemeinde."
+        ),
+    )
     translations = TranslationsField(
         _("Übersetzungen"),
         default=dict,
@@ -187,3 +195,8 @@ class Site(models.Model):
     def map_url(self) -> str:
         address = ", ".join(p for p in [self.address, self.municipality.name] if p)
         return osm_url(latitude=self.latitude, longitude=self.longitude, address=address)
+
+    @property
+    def notice_email(self) -> str:
+        """Where notices about days at this venue go: its own address, else the town hall's."""
+        return self.contact_email or self.municipality.contact_email

@@ -37,6 +37,9 @@ def start(request):
     districts = District.objects.filter(municipalities__active=True).distinct()
     search = MunicipalitySearchForm(request.GET or None, districts=districts)
     found = search.filter(municipalities)
+    if request.GET.get("gemeinde"):
+        # One municipality by its slug: the stable address a poster's QR code carries.
+        found = found.filter(slug=request.GET["gemeinde"][:120])
     no_match = bool(search.is_valid() and search.cleaned_data["q"] and not found.exists())
     if no_match:
         found = _similar_places(search.filter_district(municipalities), search.cleaned_data["q"])

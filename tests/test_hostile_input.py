@@ -67,6 +67,10 @@ def snapshot():
 @pytest.fixture
 def data(world):
     factories.day(factories.site(), on=timezone.localdate() + timedelta(days=9))
+    # A future day of Alice's, for the invitation letter.
+    factories.day(
+        world.day.site, on=timezone.localdate() + timedelta(days=8), coaches=[world.alice]
+    )
     return world
 
 
@@ -100,6 +104,7 @@ def every_path(world):
         "id": world.admin.pk,
         "app_label": "appointments",
         "content_type_id": "1",
+        "municipality_id": world.day.site.municipality_id,
     }
     for name, route in routes():
         if route.startswith("^"):
@@ -187,6 +192,31 @@ def test_the_cancel_form_survives_any_text(client, data, reason):
 def test_the_login_survives_any_text(client, data, username, password):
     response = client.post("/team/anmelden/", {"username": username, "password": password})
     assert response.status_code in (200, 302, 403, 429)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=text, address=text, from_time=text, language=text, mode=text, day=text)
+def test_the_letter_form_survives_any_text(data, name, address, from_time, language, mode, day):
+    """A coach's invitation letter: refused with a message, or one whole reserved seat."""
+    client = Client()
+    client.force_login(data.alice.user)
+    own = OutreachDay.objects.filter(coaches=data.alice, starts_at__gt=timezone.now()).first()
+    bookings = Booking.objects.count()
+    response = client.post(
+        "/team/druck/einladung/",
+        {
+            "name": name,
+            "address": address,
+            "from_time": from_time,
+            "language": language,
+            "mode": mode,
+            "day": own.pk if own and day.startswith("a") else day,
+        },
+    )
+    assert response.status_code in (200, 400, 409)
+    assert Booking.objects.count() - bookings in (0, 1)
 
 
 def test_a_template_injection_string_is_shown_not_run(client, data):

@@ -121,6 +121,10 @@ EXPECTED_GET = {
     "coaches:leave_programme": ("enrolment_id", STAFF_PAGE),
     "coaches:programme_figures": (None, STAFF_PAGE),
     "coaches:programme_figures_csv": (None, STAFF_PAGE),
+    # Printed material: the poster shows no client data, so any coach prints it; the
+    # letter form lists the coach's own persons and days. Stefan has no role for either.
+    "print:poster": ("municipality_id", STAFF_ONLY),
+    "print:letter": (None, STAFF_ONLY),
 }
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
@@ -160,6 +164,8 @@ EXPECTED_POST = {
     # Deciding is the team's, its lead's or an administrator's; an empty POST decides
     # nothing and goes back to the cohort.
     "coaches:decide_application": STAFF_POST,
+    # An empty letter form is the form again with its messages.
+    "print:letter": status_row(400, 400, 302, 302, 400, 403),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -269,6 +275,7 @@ def objects(world):
         "reset": {"uidb64": "MQ", "token": "set-password"},
         "day_id": {"day_id": world.day.pk},
         "booking_id": {"booking_id": world.booking.pk},
+        "municipality_id": {"municipality_id": world.day.site.municipality_id},
         **casework_objects(world),
     }
 

@@ -1,6 +1,8 @@
 """The outbox: every notice to a client or a staff member, written in the transaction
 that causes it."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,17 @@ class MailKind(models.TextChoices):
     APPLICATION_DECLINED = "application_declined", _("Bewerbung abgelehnt")
     PROGRAMME_REMINDER = "programme_reminder", _("Erinnerung an den Programmbeginn")
     ABSENCE_FLAGGED = "absence_flagged", _("Hinweis auf Fehltage an die Leitung")
+    VENUE_PUBLISHED = "venue_published", _("Tage veröffentlicht (an den Ort)")
+    VENUE_CANCELLED = "venue_cancelled", _("Tag abgesagt (an den Ort)")
+    VENUE_DAY_LIST = "venue_day_list", _("Tagesliste (an den Ort)")
+
+
+@dataclass(frozen=True)
+class VenueRecipient:
+    """A venue's contact address as the recipient of a notice; it reads German."""
+
+    email: str
+    language: str = "de"
 
 
 class MessageChannel(models.TextChoices):
@@ -110,6 +123,15 @@ class OutgoingMail(models.Model):
         related_name="mails",
         verbose_name=_("Bewerbung"),
     )
+    # Notices to a venue (the town hall) about its days; no client is named in them.
+    day = models.ForeignKey(
+        "appointments.OutreachDay",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="venue_mails",
+        verbose_name=_("Beratungstag"),
+    )
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("Status"), max_length=10, choices=MailStatus, default=MailStatus.QUEUED
@@ -135,4 +157,6 @@ class OutgoingMail(models.Model):
         """Who receives it: the booking, waiting-list entry, account or participant."""
         if self.enrolment_id:
             return self.enrolment.person
+        if self.day_id:
+            return VenueRecipient(email=self.day.site.notice_email)
         return self.booking or self.waitlist_entry or self.application or self.user

@@ -30,6 +30,7 @@ from appointments.models import (
     WaitlistStatus,
     local_datetime,
 )
+from appointments.services import venue
 from appointments.services.seats import (
     lock_day,
 )
@@ -111,7 +112,15 @@ def create_day(
 
 
 def publish_day(*, day: OutreachDay) -> bool:
-    """Make a draft day bookable. Returns False if it was not a draft."""
+    """Make a draft day bookable and tell its venue. Returns False if it was not a draft."""
+    with transaction.atomic():
+        published = _publish(day)
+        if published:
+            venue.queue_days_published(days=[day])
+    return published
+
+
+def _publish(day: OutreachDay) -> bool:
     updated = OutreachDay.objects.filter(pk=day.pk, status=DayStatus.DRAFT).update(
         status=DayStatus.PUBLISHED, published_at=timezone.now()
     )
@@ -340,9 +349,13 @@ def _create_series_day(series, on: date, members: list, result: GenerationResult
 
 
 def publish_days(*, days, now=None) -> int:
-    """Publish the draft days among these that have not passed; returns how many."""
+    """Publish the draft days among these that have not passed, with one notice per venue;
+    returns how many."""
     now = now or timezone.now()
-    return sum(publish_day(day=day) for day in days if day.ends_at > now)
+    with transaction.atomic():
+        published = [day for day in days if day.ends_at > now and _publish(day)]
+        venue.queue_days_published(days=published)
+    return len(published)
 
 
 def publish_next_days(*, series: OutreachSeries, count: int, now=None) -> int:
@@ -388,6 +401,7 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
         DayCoach.objects.filter(day_id=day.pk).delete()
         for booking in bookings:
             outbox.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
+        venue.queue_day_cancelled(day=locked)
     day.refresh_from_db()
     return len(bookings)
 

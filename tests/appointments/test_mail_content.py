@@ -94,6 +94,9 @@ def test_every_html_body_extends_one_base_template():
         "programme_reminder-body.html",
         "reminder-body.html",
         "session_missed-body.html",
+        "venue_cancelled-body.html",
+        "venue_day_list-body.html",
+        "venue_published-body.html",
         "waitlist_offer-body.html",
     ]
     for path in bodies:
