@@ -28,6 +28,7 @@ from appointments.models import (
     AuditAction,
     Booking,
     BookingStatus,
+    Call,
     DayCoach,
     DayStatus,
     OutreachDay,
@@ -134,8 +135,15 @@ def my_day(request):
     around = days.exclude(status=DayStatus.CANCELLED).aggregate(
         previous=Max("date", filter=Q(date__lt=on)), next=Min("date", filter=Q(date__gt=on))
     )
-    services.log_access(user=request.user, action=AuditAction.VIEW_DAY, days=schedule)
+    calls = list(Call.objects.for_days(days).shown_on(today).listed())
+    services.log_access(
+        user=request.user,
+        action=AuditAction.VIEW_DAY,
+        days=schedule,
+        bookings=[call.booking for call in calls],
+    )
     context = {
+        "calls": calls,
         "on": on,
         "today": today,
         "picker": picker,

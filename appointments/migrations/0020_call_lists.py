@@ -6,35 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0019_sms_consent_and_staff_channels'),
+        ("appointments", "0019_sms_consent_and_staff_channels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('view_day', 'Tagesplan angesehen'), ('view_booking', 'Termin angesehen'), ('print_day', 'Tagesplan gedruckt'), ('change_booking', 'Termin geändert'), ('add_walk_in', 'Person ohne Termin erfasst'), ('export', 'Daten exportiert'), ('view_waitlist', 'Wartelisten-Eintrag angesehen'), ('view_person', 'begleitete Person angesehen'), ('change_person', 'begleitete Person geändert'), ('view_employer', 'Arbeitgeber angesehen'), ('view_cohort', 'Durchgang angesehen'), ('change_cohort', 'Durchgang geändert'), ('change_employer', 'Arbeitgeber geändert'), ('book_for_client', 'Termin für eine Person gebucht'), ('call_done', 'Anruf erledigt')], max_length=20, verbose_name='Aktion'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view_day", "Tagesplan angesehen"),
+                    ("view_booking", "Termin angesehen"),
+                    ("print_day", "Tagesplan gedruckt"),
+                    ("change_booking", "Termin geändert"),
+                    ("add_walk_in", "Person ohne Termin erfasst"),
+                    ("export", "Daten exportiert"),
+                    ("view_waitlist", "Wartelisten-Eintrag angesehen"),
+                    ("view_person", "begleitete Person angesehen"),
+                    ("change_person", "begleitete Person geändert"),
+                    ("view_employer", "Arbeitgeber angesehen"),
+                    ("view_cohort", "Durchgang angesehen"),
+                    ("change_cohort", "Durchgang geändert"),
+                    ("change_employer", "Arbeitgeber geändert"),
+                    ("book_for_client", "Termin für eine Person gebucht"),
+                    ("call_done", "Anruf erledigt"),
+                ],
+                max_length=20,
+                verbose_name="Aktion",
+            ),
         ),
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('day_cancelled', 'Tag abgesagt'), ('reminder', 'Erinnerung')], max_length=20, verbose_name='Grund')),
-                ('for_date', models.DateField(verbose_name='für den Tag')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='angelegt am')),
-                ('called_at', models.DateTimeField(blank=True, null=True, verbose_name='angerufen am')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='Notiz')),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='appointments.booking', verbose_name='Termin')),
-                ('called_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='angerufen von')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("day_cancelled", "Tag abgesagt"), ("reminder", "Erinnerung")],
+                        max_length=20,
+                        verbose_name="Grund",
+                    ),
+                ),
+                ("for_date", models.DateField(verbose_name="für den Tag")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="angelegt am")),
+                (
+                    "called_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="angerufen am"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="Notiz")),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="appointments.booking",
+                        verbose_name="Termin",
+                    ),
+                ),
+                (
+                    "called_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="angerufen von",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Anruf',
-                'verbose_name_plural': 'Anrufe',
-                'indexes': [models.Index(fields=['for_date', 'called_at'], name='call_open_by_date')],
-                'constraints': [models.UniqueConstraint(fields=('booking', 'reason', 'for_date'), name='call_once_per_reason_and_day'), models.CheckConstraint(condition=models.Q(('called_at__isnull', True), ('called_by__isnull', False), _connector='OR'), name='call_done_names_who_called')],
+                "verbose_name": "Anruf",
+                "verbose_name_plural": "Anrufe",
+                "indexes": [
+                    models.Index(fields=["for_date", "called_at"], name="call_open_by_date")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("booking", "reason", "for_date"),
+                        name="call_once_per_reason_and_day",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("called_at__isnull", True),
+                            ("called_by__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="call_done_names_who_called",
+                    ),
+                ],
             },
         ),
     ]

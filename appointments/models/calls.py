@@ -24,6 +24,11 @@ class CallQuerySet(models.QuerySet):
             | Q(booking__status="confirmed", booking__day__date=models.F("for_date"))
         )
 
+    def shown_on(self, today):
+        """What a call list on a page shows: the calls still to make, and those made
+        today (with who made them); earlier ticked calls leave the page."""
+        return self.still_needed().filter(Q(called_at=None) | Q(called_at__date=today))
+
     def for_days(self, days):
         return self.filter(booking__day__in=days)
 
