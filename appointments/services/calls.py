@@ -23,12 +23,14 @@ def record_calls(*, bookings, reason: str, for_date: date) -> int:
     """Put every booking of `bookings` that is on the call list (no mail, no SMS) on the
     list for `for_date`, once. Call it inside the transaction of the cause, so a cancelled
     day never exists without its call list. Returns how many calls were added."""
+    listed = Call.objects.filter(reason=reason, for_date=for_date).values("booking_id")
     rows = [
         Call(booking_id=pk, reason=reason, for_date=for_date)
-        for pk in bookings.on_call_list().values_list("pk", flat=True)
+        for pk in bookings.on_call_list().exclude(pk__in=listed).values_list("pk", flat=True)
     ]
-    # The unique constraint makes a second run add nothing.
-    return len(Call.objects.bulk_create(rows, ignore_conflicts=True))
+    # Two runs at once: the unique constraint keeps one row, the other is skipped.
+    Call.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def reminder_call_dates(today: date) -> list[date]:
