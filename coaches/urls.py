@@ -15,7 +15,7 @@ urlpatterns = [
     path(
         "anmelden/",
         get_or_post(
-            auth_views.LoginView.as_view(
+            views_frontdesk.StaffLoginView.as_view(
                 template_name="coaches/login.html", authentication_form=LoginForm
             )
         ),

@@ -9,6 +9,7 @@ domain function that makes it.
 """
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -36,6 +37,17 @@ from coaches.forms_frontdesk import CallDoneForm, DeskBookingForm, DeskCancelFor
 from coaches.models import Coach, FrontDesk
 from coaches.views import _back, _first_or_404
 from joblokal.qr import qr_svg
+
+class StaffLoginView(auth_views.LoginView):
+    """The staff login; a clerk without a coach profile lands on the front desk."""
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        desk = FrontDesk.objects.filter(user=user, active=True).exists()
+        if desk and not Coach.objects.active().filter(user=user).exists():
+            return reverse("coaches:frontdesk")
+        return super().get_default_redirect_url()
+
 
 # How many coming days the start page lists.
 START_PAGE_DAYS = 20

@@ -315,3 +315,10 @@ def test_a_cancelled_day_shows_no_booking_button(world, as_persona, wathlingen_d
     assert "abgesagt" in body and "/buchen/" not in body
     assert frida.get(f"/team/empfang/tage/{wathlingen_day.pk}/buchen/").status_code == 404
     assert wathlingen_day.status != DayStatus.DRAFT
+
+
+def test_a_clerk_lands_on_the_front_desk_after_login(world, client):
+    response = client.post("/team/anmelden/", {"username": "frida", "password": "pw-frida"})
+    assert response["Location"] == "/team/empfang/"
+    coach = Client().post("/team/anmelden/", {"username": "alice", "password": "pw-alice"})
+    assert coach["Location"] == "/team/"
