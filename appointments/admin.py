@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox, services, statistics
+from appointments.admin_calls import offer_call_lists
 from appointments.admin_forms import CancelForm, OutreachDayForm, OutreachSeriesForm
 from appointments.admin_publishing import PublishDayMixin, PublishNextForm, PublishSeriesMixin
 from appointments.models import (
@@ -23,8 +24,6 @@ from appointments.models import (
     Booking,
     BookingOutcome,
     BookingStatus,
-    Call,
-    CallReason,
     DayStatus,
     OutcomeCode,
     OutgoingMail,
@@ -426,26 +425,8 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
             notified,
         ) % {"n": notified}
         self.message_user(request, f"{days_text} {bookings_text}", messages.SUCCESS)
-        self._offer_call_lists(request, days)
+        offer_call_lists(self, request, days)
         return HttpResponseRedirect(changelist)
-
-    def _offer_call_lists(self, request, days):
-        """Clients reached by neither mail nor SMS learn of the cancellation only by
-        phone: link each day's printable call list (invariant 10)."""
-        with_calls = set(
-            Call.objects.filter(booking__day__in=days, reason=CallReason.DAY_CANCELLED).values_list(
-                "booking__day_id", flat=True
-            )
-        )
-        for day in days:
-            if day.pk in with_calls:
-                link = format_html(
-                    '{}: <a href="{}">{}</a>',
-                    day,
-                    reverse("coaches:call_list", args=[day.pk]),
-                    gettext("Anrufliste drucken (Personen ohne E-Mail und SMS)"),
-                )
-                self.message_user(request, link, messages.WARNING)
 
     # --- Statistics ---
 

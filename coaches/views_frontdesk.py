@@ -38,6 +38,7 @@ from coaches.models import Coach, FrontDesk
 from coaches.views import _back, _first_or_404
 from joblokal.qr import qr_svg
 
+
 class StaffLoginView(auth_views.LoginView):
     """The staff login; a clerk without a coach profile lands on the front desk."""
 
