@@ -266,7 +266,12 @@ def call_list(request, day_id: int):
     services.log_access(
         user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[c.booking for c in calls]
     )
-    context = {"day": day, "calls": calls, "printed_at": timezone.now()}
+    back = (
+        _day_url(day.pk)
+        if FrontDesk.objects.filter(user=request.user, active=True).exists()
+        else f"{reverse('coaches:my_day')}?date={day.date.isoformat()}"
+    )
+    context = {"day": day, "calls": calls, "printed_at": timezone.now(), "back": back}
     return render(request, "coaches/frontdesk/call_list.html", context)
 
 

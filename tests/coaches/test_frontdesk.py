@@ -303,8 +303,9 @@ def test_the_desk_pages_query_count_does_not_grow(
     # session, user, day, desk, allowed check, bookings, audit insert
     with django_assert_num_queries(7):
         assert frida.get(f"/team/empfang/tage/{day.pk}/").status_code == 200
-    # session, user, day, coach?, desk, allowed check, calls, audit insert
-    with django_assert_num_queries(8):
+    # session, user, day, coach?, desk, allowed check, calls, desk for the back link,
+    # audit insert
+    with django_assert_num_queries(9):
         assert frida.get(f"/team/anrufliste/{day.pk}/").status_code == 200
 
 
