@@ -11,6 +11,7 @@ from appointments.models import AuditAction, AuditEntry, Call, CallReason
 from appointments.services import (
     cancel_booking,
     cancel_day,
+    erase_expired_personal_data,
     mark_call_done,
     queue_reminder_calls,
     record_calls,
@@ -118,3 +119,15 @@ def test_the_reminder_calls_are_scheduled_beside_the_reminders():
 
     factories.day(on=factories.future_date(1)).slots.first()
     assert task.delay().get() == 0
+
+
+def test_the_note_on_a_call_is_erased_with_the_booking():
+    day = factories.day(on=factories.future_date(1))
+    book(day.slots.first(), email="", phone="05144 111111")
+    queue_reminder_calls()
+    call = Call.objects.get()
+    mark_call_done(call=call, user=factories.user("frida"), note="Schwester erreicht")
+    later = day.ends_at + timedelta(days=settings.RETENTION_DAYS + 1)
+    erase_expired_personal_data(now=later)
+    call.refresh_from_db()
+    assert call.note == "" and call.called_at is not None
