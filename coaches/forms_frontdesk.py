@@ -3,6 +3,7 @@ off a call. They only clean input; the rules live in appointments.services."""
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,13 @@ class DeskBookingForm(forms.Form):
             "invalid_choice": _("Bitte wählen Sie: Telefon oder Empfang."),
         },
     )
+    language = forms.ChoiceField(
+        label=_("Sprache für Nachrichten und Beleg"),
+        choices=settings.LANGUAGES,
+        initial="de",
+        required=False,
+        error_messages={"invalid_choice": _("Bitte wählen Sie eine Sprache aus der Liste.")},
+    )
     privacy_read_out = forms.BooleanField(
         label=_("Ich habe der Person die Datenschutz-Erklärung vorgelesen. Sie ist einverstanden."),
         error_messages={
@@ -131,6 +139,7 @@ class DeskBookingForm(forms.Form):
             email=data["email"],
             phone=data["phone"],
             sms_consent=data["sms_consent"],
+            language=data["language"] or "de",
         )
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -199,12 +199,11 @@ def slip(request, booking_id: int):
     # be printed again, and this one exists only on the paper.
     link = short_manage_url(BookingToken.objects.issue(booking=booking, short=True))
     services.log_access(user=request.user, action=AuditAction.VIEW_BOOKING, bookings=[booking])
-    context = {
-        "booking": booking,
-        "link": link,
-        "qr": qr_svg(link, title=_("QR-Code zum Ändern oder Absagen des Termins")),
-    }
-    return render(request, "coaches/frontdesk/slip.html", context)
+    # The slip is for the client: printed in the language they chose for their notices.
+    with translation.override(booking.language):
+        title = _("QR-Code zum Ändern oder Absagen des Termins")
+        context = {"booking": booking, "link": link, "qr": qr_svg(link, title=title)}
+        return render(request, "coaches/frontdesk/slip.html", context)
 
 
 @login_required

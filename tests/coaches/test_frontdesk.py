@@ -323,3 +323,18 @@ def test_a_clerk_lands_on_the_front_desk_after_login(world, client):
     assert response["Location"] == "/team/empfang/"
     coach = Client().post("/team/anmelden/", {"username": "alice", "password": "pw-alice"})
     assert coach["Location"] == "/team/"
+
+
+def test_the_slip_is_printed_in_the_language_the_caller_chose(world, as_persona, wathlingen_day):
+    frida = as_persona("frida")
+    frida.post(
+        f"/team/empfang/tage/{wathlingen_day.pk}/buchen/", caller(wathlingen_day, language="uk")
+    )
+    booking = Booking.objects.get(name="Karl Klein")
+    assert booking.language == "uk"
+    body = frida.get(f"/team/empfang/termine/{booking.pk}/beleg/").content.decode()
+    assert 'lang="uk"' in body
+    assert "Відскануйте код телефоном" in body
+    assert "Scannen Sie den Code" not in body
+    # Her own pages stay German.
+    assert "Termine" in frida.get(f"/team/empfang/tage/{wathlingen_day.pk}/").content.decode()
