@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments import outbox, services, statistics
+from appointments.admin_calls import offer_call_lists
 from appointments.admin_forms import CancelForm, OutreachDayForm, OutreachSeriesForm
 from appointments.admin_publishing import PublishDayMixin, PublishNextForm, PublishSeriesMixin
 from appointments.models import (
@@ -424,6 +425,7 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
             notified,
         ) % {"n": notified}
         self.message_user(request, f"{days_text} {bookings_text}", messages.SUCCESS)
+        offer_call_lists(self, request, days)
         return HttpResponseRedirect(changelist)
 
     # --- Statistics ---

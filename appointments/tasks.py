@@ -19,6 +19,11 @@ def send_due_reminders() -> int:
 
 
 @shared_task
+def queue_reminder_calls() -> int:
+    return services.queue_reminder_calls()
+
+
+@shared_task
 def requeue_stuck_mail() -> int:
     return outbox.requeue_stuck_mail()
 

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 
-from coaches.models import Coach, Specialism, Team
+from coaches.models import Coach, FrontDesk, Specialism, Team
 
 
 class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
@@ -80,3 +80,26 @@ class TeamAdmin(admin.ModelAdmin):
 
 # Employers and openings, a capability of their own.
 from coaches import admin_employers  # noqa: E402, F401
+
+
+@admin.register(FrontDesk)
+class FrontDeskAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "active", "municipality_list"]
+    list_filter = ["kind", "active", "municipalities"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    filter_horizontal = ["municipalities"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # As for coaches: the server alone checks what is required (Select2 box).
+        form.use_required_attribute = False
+        return form
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("municipalities")
+
+    @admin.display(description=FrontDesk._meta.get_field("municipalities").verbose_name)
+    def municipality_list(self, desk):
+        return ", ".join(m.name for m in desk.municipalities.all())

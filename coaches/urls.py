@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from coaches import views, views_casework, views_employers, views_programmes
+from coaches import views, views_casework, views_employers, views_frontdesk, views_programmes
 from coaches.forms import LoginForm, QueuedPasswordResetForm
 from joblokal.ratelimits import refuse_over
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path(
         "anmelden/",
         get_or_post(
-            auth_views.LoginView.as_view(
+            views_frontdesk.StaffLoginView.as_view(
                 template_name="coaches/login.html", authentication_form=LoginForm
             )
         ),
@@ -166,4 +166,24 @@ urlpatterns = [
     ),
     path("programm/zahlen/", views_programmes.figures, name="programme_figures"),
     path("programm/zahlen.csv", views_programmes.figures_csv, name="programme_figures_csv"),
+]
+
+# The front desk (town hall or job-centre reception) and the call lists.
+urlpatterns += [
+    path("empfang/", views_frontdesk.start, name="frontdesk"),
+    path("empfang/tage/<int:day_id>/", views_frontdesk.day_detail, name="frontdesk_day"),
+    path("empfang/tage/<int:day_id>/buchen/", views_frontdesk.book, name="frontdesk_book"),
+    path("empfang/termine/<int:booking_id>/beleg/", views_frontdesk.slip, name="frontdesk_slip"),
+    path(
+        "empfang/termine/<int:booking_id>/absagen/",
+        views_frontdesk.cancel,
+        name="frontdesk_cancel",
+    ),
+    path(
+        "empfang/termine/<int:booking_id>/verschieben/",
+        views_frontdesk.move,
+        name="frontdesk_move",
+    ),
+    path("anrufliste/<int:day_id>/", views_frontdesk.call_list, name="call_list"),
+    path("anrufe/<int:call_id>/erledigt/", views_frontdesk.call_done, name="call_done"),
 ]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from appointments.models import (
     AuditAction,
     Booking,
     BookingStatus,
+    Call,
     DayCoach,
     DayStatus,
     OutreachDay,
@@ -91,7 +92,8 @@ def _back(request, fallback: str):
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        # Never redirect(): it would read a bare word such as "0" as a view name.
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
@@ -134,8 +136,15 @@ def my_day(request):
     around = days.exclude(status=DayStatus.CANCELLED).aggregate(
         previous=Max("date", filter=Q(date__lt=on)), next=Min("date", filter=Q(date__gt=on))
     )
-    services.log_access(user=request.user, action=AuditAction.VIEW_DAY, days=schedule)
+    calls = list(Call.objects.for_days(days).shown_on(today).listed())
+    services.log_access(
+        user=request.user,
+        action=AuditAction.VIEW_DAY,
+        days=schedule,
+        bookings=[call.booking for call in calls],
+    )
     context = {
+        "calls": calls,
         "on": on,
         "today": today,
         "picker": picker,

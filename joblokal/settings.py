@@ -403,6 +403,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES),
         "options": {"expires": REMINDER_SCAN_MINUTES * 60},
     },
+    # The call list for clients without mail or SMS, beside their reminders; idempotent,
+    # so it runs as often as the reminder scan and catches late bookings.
+    "queue-reminder-calls": {
+        "task": "appointments.tasks.queue_reminder_calls",
+        "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES),
+        "options": {"expires": REMINDER_SCAN_MINUTES * 60},
+    },
     "requeue-stuck-mail": {
         "task": "appointments.tasks.requeue_stuck_mail",
         "schedule": timedelta(minutes=5),

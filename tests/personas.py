@@ -6,7 +6,9 @@
 - anonymous: a visitor who is not logged in;
 - admin: an administrator (is_staff, superuser);
 - stefan: a staff account with only the permission to view municipalities, as a town
-  hall's IT contact might have: he may enter the admin, but sees no client data.
+  hall's IT contact might have: he may enter the admin, but sees no client data;
+- frida: the town hall's front desk in Wathlingen: she books callers into Wathlingen's
+  days and sees their names, times and contacts, nothing of Bergen, and no coach page.
 """
 
 from dataclasses import dataclass
@@ -19,9 +21,10 @@ from django.utils import timezone
 
 from appointments.models import Booking
 from appointments.services import book_slot
+from coaches.models import FrontDesk, FrontDeskKind
 from tests import factories
 
-PERSONAS = ["alice", "bob", "carla", "anonymous", "admin", "stefan"]
+PERSONAS = ["alice", "bob", "carla", "anonymous", "admin", "stefan", "frida"]
 
 
 def book(slot, **fields) -> tuple[Booking, str]:
@@ -43,6 +46,7 @@ class World:
     bob: object
     admin: object
     stefan: object
+    frida: object
     booking: Booking
     token: str
     other_booking: Booking
@@ -73,7 +77,9 @@ def world(db) -> World:
     admin = factories.user("admin", is_staff=True, is_superuser=True)
     stefan = factories.user("stefan", is_staff=True)
     stefan.user_permissions.add(Permission.objects.get(codename="view_municipality"))
-    return World(day, other_day, alice, bob, admin, stefan, booking, token, other_booking)
+    frida = FrontDesk.objects.create(user=factories.user("frida"), kind=FrontDeskKind.TOWN_HALL)
+    frida.municipalities.set([wathlingen.municipality])
+    return World(day, other_day, alice, bob, admin, stefan, frida, booking, token, other_booking)
 
 
 @pytest.fixture
@@ -84,6 +90,8 @@ def as_persona(world):
             client.force_login(getattr(world, name).user)
         elif name in ("admin", "stefan"):
             client.force_login(getattr(world, name))
+        elif name == "frida":
+            client.force_login(world.frida.user)
         elif name == "carla":
             # Carla opens her manage link first: it must give her nothing on staff pages.
             assert client.get(f"/termin/{world.token}/").status_code == 200

@@ -13,7 +13,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appointments.models import Booking, BookingOutcome, OutreachDay, Slot, WaitlistEntry
+from appointments.models import (
+    Booking,
+    BookingOutcome,
+    Call,
+    OutreachDay,
+    Slot,
+    WaitlistEntry,
+)
 from tests import factories
 
 HOSTILE_IDS = ["-1", "0", "2147483648", "9223372036854775808", "1" * 40, "1e9", "0x10"]
@@ -74,7 +81,7 @@ def data(world):
     return world
 
 
-PERSONAS_TO_TRY = ["anonymous", "alice", "admin"]
+PERSONAS_TO_TRY = ["anonymous", "alice", "admin", "frida"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS_TO_TRY)
@@ -174,6 +181,78 @@ def test_the_booking_form_survives_any_text(client, data, name, email, phone, no
         assert booking.name == name.strip() or booking.name == " ".join(name.split())
         Booking.objects.filter(pk=booking.pk).delete()
         Slot.objects.filter(pk=slot.pk).update(seats_taken=seats)
+
+
+@pytest.fixture
+def desk(data, as_persona):
+    """Frida at the front desk, and a coming day of Wathlingen with free slots."""
+    day = factories.day(data.day.site, on=timezone.localdate() + timedelta(days=10), seats=3)
+    return as_persona("frida"), day
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=text,
+    email=st.emails() | text,
+    phone=text | st.sampled_from(["0171 2345678", "05144 123456", "+49 171 2345678"]),
+    slot=text,
+    channel=text | st.sampled_from(["phone", "desk"]),
+    sms=st.sampled_from(["", "on", "x"]),
+    key=st.uuids(),
+)
+def test_the_front_desk_booking_form_survives_any_text(
+    desk, name, email, phone, slot, channel, sms, key
+):
+    frida, day = desk
+    first = day.slots.order_by("starts_at").first()
+    bookings, seats = Booking.objects.count(), sum(s.seats_taken for s in day.slots.all())
+    response = frida.post(
+        f"/team/empfang/tage/{day.pk}/buchen/",
+        {
+            "slot": slot if slot.strip() else first.pk,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "channel": channel,
+            "sms_consent": sms,
+            "privacy_read_out": "on",
+            "submission_key": key.hex,
+        },
+    )
+    assert response.status_code in (302, 400)
+    made = Booking.objects.count() - bookings
+    assert made in (0, 1)
+    assert sum(s.seats_taken for s in day.slots.all()) == seats + made
+    if made:
+        booking = Booking.objects.latest("pk")
+        assert booking.consent_recorded_by is not None
+        assert not booking.sms_consent or booking.phone
+        booking.calls.all().delete()
+        Booking.objects.filter(pk=booking.pk).delete()
+        Slot.objects.filter(pk=booking.slot_id).update(seats_taken=booking.slot.seats_taken - 1)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(reason=text, slot=text, note=text)
+def test_the_front_desk_cancel_move_and_call_forms_survive_any_text(
+    data, as_persona, reason, slot, note
+):
+    frida = as_persona("frida")
+    booking = data.booking
+    before = snapshot()
+    move = frida.post(f"/team/empfang/termine/{booking.pk}/verschieben/", {"slot": slot})
+    assert move.status_code in (302, 400)
+    if move.status_code == 400:
+        assert snapshot() == before
+    call = Call.objects.get_or_create(booking=booking, reason="reminder", for_date=data.day.date)[0]
+    done = frida.post(f"/team/anrufe/{call.pk}/erledigt/", {"note": note, "next": note})
+    assert done.status_code == 302
+    cancel = frida.post(f"/team/empfang/termine/{booking.pk}/absagen/", {"reason": reason})
+    assert cancel.status_code in (302, 400)
 
 
 @settings(

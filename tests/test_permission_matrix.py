@@ -10,27 +10,28 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from appointments.models import BookingToken
+from appointments.models import BookingToken, Call, CallReason
 from tests import factories
 from tests.personas import PERSONAS
 
-A, B, C, N, D, S = "alice", "bob", "carla", "anonymous", "admin", "stefan"
+A, B, C, N, D, S, F = "alice", "bob", "carla", "anonymous", "admin", "stefan", "frida"
 
 
-def status_row(alice, bob, carla, anonymous, admin, stefan):
-    return {A: alice, B: bob, C: carla, N: anonymous, D: admin, S: stefan}
+def status_row(alice, bob, carla, anonymous, admin, stefan, frida):
+    return {A: alice, B: bob, C: carla, N: anonymous, D: admin, S: stefan, F: frida}
 
 
 def everyone(code):
-    return status_row(code, code, code, code, code, code)
+    return status_row(code, code, code, code, code, code, code)
 
 
 # Staff pages: a coach sees their own day; a coach elsewhere is refused; no account means
 # the login page; administrators see everything; a staff account without the permission
-# to view bookings is refused, whatever is_staff says.
-STAFF_PAGE = status_row(200, 403, 302, 302, 200, 403)
-STAFF_ACTION_GET = status_row(405, 405, 302, 302, 405, 405)  # no account: login first
-STAFF_ONLY = status_row(200, 200, 302, 302, 200, 403)  # pages of any logged-in coach
+# to view bookings is refused, whatever is_staff says; the front desk sees no coach page.
+STAFF_PAGE = status_row(200, 403, 302, 302, 200, 403, 403)
+STAFF_ACTION_GET = status_row(405, 405, 302, 302, 405, 405, 405)  # no account: login first
+STAFF_ONLY = status_row(200, 200, 302, 302, 200, 403, 403)  # pages of any logged-in coach
+FRONT_DESK_PAGE = status_row(403, 403, 302, 302, 200, 403, 200)
 
 # name: (kwargs key, GET row). Keys name objects of the world below.
 EXPECTED_GET = {
@@ -101,16 +102,16 @@ EXPECTED_GET = {
     "coaches:opening_status": ("employer_opening", STAFF_ACTION_GET),
     # Employers and openings are changed by the coaches of the employer's team only; an
     # administrator without a coach profile uses the admin.
-    "coaches:add_employer": (None, status_row(200, 200, 302, 302, 403, 403)),
-    "coaches:edit_employer": ("employer_id", status_row(200, 403, 302, 302, 403, 403)),
-    "coaches:add_opening": ("employer_id", status_row(200, 403, 302, 302, 403, 403)),
-    "coaches:edit_opening": ("employer_opening", status_row(200, 403, 302, 302, 403, 403)),
+    "coaches:add_employer": (None, status_row(200, 200, 302, 302, 403, 403, 403)),
+    "coaches:edit_employer": ("employer_id", status_row(200, 403, 302, 302, 403, 403, 403)),
+    "coaches:add_opening": ("employer_id", status_row(200, 403, 302, 302, 403, 403, 403)),
+    "coaches:edit_opening": ("employer_opening", status_row(200, 403, 302, 302, 403, 403, 403)),
     "coaches:person_figures": (None, STAFF_ONLY),
     "coaches:person_figures_csv": (None, STAFF_ONLY),
     "appointments:withdraw_consent": ("token", everyone(405)),
     # Programmes: the coaches of the programme's team, its lead and administrators; Bob
     # is outside the team. Enrolling needs a coach profile, as every casework change.
-    "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403)),
+    "coaches:enrol": ("person_id", status_row(200, 403, 302, 302, 403, 403, 403)),
     "coaches:cohort": ("cohort_id", STAFF_PAGE),
     "coaches:decide_application": ("application_id", STAFF_ACTION_GET),
     # The applications of every cohort the user runs, in one list.
@@ -122,50 +123,70 @@ EXPECTED_GET = {
     "coaches:programme_figures": (None, STAFF_PAGE),
     "coaches:programme_figures_csv": (None, STAFF_PAGE),
     # Printed material: the poster shows no client data, so any coach prints it; the
-    # letter form lists the coach's own persons and days. Stefan has no role for either.
-    "print:poster": ("municipality_id", STAFF_ONLY),
-    "print:letter": (None, STAFF_ONLY),
+    # letter form lists the coach's own persons and days, the front desk's its own
+    # municipalities' days. Stefan has no role for either.
+    "print:poster": ("municipality_id", status_row(200, 200, 302, 302, 200, 403, 200)),
+    "print:letter": (None, status_row(200, 200, 302, 302, 200, 403, 200)),
+    # The front desk: Frida for Wathlingen's days, administrators for every day; coaches
+    # have their own pages and get none of these.
+    "coaches:frontdesk": (None, FRONT_DESK_PAGE),
+    "coaches:frontdesk_day": ("day_id", FRONT_DESK_PAGE),
+    "coaches:frontdesk_book": ("day_id", FRONT_DESK_PAGE),
+    # Printing the slip issues a fresh short link.
+    "coaches:frontdesk_slip": ("booking_id", FRONT_DESK_PAGE),
+    "coaches:frontdesk_cancel": ("booking_id", FRONT_DESK_PAGE),
+    "coaches:frontdesk_move": ("booking_id", FRONT_DESK_PAGE),
+    # A day's call list: the coaches serving it, the front desk of its municipality and
+    # administrators.
+    "coaches:call_list": ("day_id", status_row(200, 403, 302, 302, 200, 403, 200)),
+    "coaches:call_done": ("call_id", STAFF_ACTION_GET),
 }
 
 # POST with an empty body to every URL that changes something. A POST to a staff action
 # by someone who may not is refused before anything is read.
-STAFF_POST = status_row(302, 403, 302, 302, 302, 403)
+STAFF_POST = status_row(302, 403, 302, 302, 302, 403, 403)
 EXPECTED_POST = {
     "coaches:mark_attended": STAFF_POST,
     "coaches:mark_no_show": STAFF_POST,
     "coaches:undo_attendance": STAFF_POST,
     "coaches:complete_follow_up": STAFF_POST,
-    "coaches:record_outcome": status_row(400, 403, 302, 302, 400, 403),
-    "coaches:add_walk_in": status_row(200, 403, 302, 302, 200, 403),  # the form with errors
+    "coaches:record_outcome": status_row(400, 403, 302, 302, 400, 403, 403),
+    "coaches:add_walk_in": status_row(200, 403, 302, 302, 200, 403, 403),  # the form with errors
     "appointments:cancel": everyone(302),
     "appointments:move": everyone(302),
     "appointments:erase": everyone(302),
     # Casework changes need a coach of the person's team; an administrator without a
     # coach profile may read, not write. Invalid forms answer 400.
-    "coaches:start_accompaniment": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:person_constraints": status_row(400, 403, 302, 302, 400, 403),
-    "coaches:add_contact": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:link_visit": status_row(302, 403, 302, 302, 403, 403),
-    "coaches:refer": status_row(302, 403, 302, 302, 403, 403),
-    "coaches:change_referral": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403),
-    "coaches:add_employer": status_row(400, 400, 302, 302, 403, 403),
-    "coaches:edit_employer": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:add_opening": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:edit_opening": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403),
+    "coaches:start_accompaniment": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:person_constraints": status_row(400, 403, 302, 302, 400, 403, 403),
+    "coaches:add_contact": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:link_visit": status_row(302, 403, 302, 302, 403, 403, 403),
+    "coaches:refer": status_row(302, 403, 302, 302, 403, 403, 403),
+    "coaches:change_referral": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:opening_status": status_row(302, 403, 302, 302, 302, 403, 403),
+    "coaches:add_employer": status_row(400, 400, 302, 302, 403, 403, 403),
+    "coaches:edit_employer": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:add_opening": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:edit_opening": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:end_accompaniment": status_row(302, 403, 302, 302, 403, 403, 403),
     "appointments:withdraw_consent": everyone(302),
     # An empty application is the form again with its messages.
     "appointments:apply": everyone(200),
-    "coaches:enrol": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:mark_session": status_row(400, 403, 302, 302, 403, 403),
-    "coaches:former_visit": status_row(302, 403, 302, 302, 403, 403),
-    "coaches:leave_programme": status_row(400, 403, 302, 302, 400, 403),
+    "coaches:enrol": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:mark_session": status_row(400, 403, 302, 302, 403, 403, 403),
+    "coaches:former_visit": status_row(302, 403, 302, 302, 403, 403, 403),
+    "coaches:leave_programme": status_row(400, 403, 302, 302, 400, 403, 403),
     # Deciding is the team's, its lead's or an administrator's; an empty POST decides
     # nothing and goes back to the cohort.
     "coaches:decide_application": STAFF_POST,
     # An empty letter form is the form again with its messages.
-    "print:letter": status_row(400, 400, 302, 302, 400, 403),
+    "print:letter": status_row(400, 400, 302, 302, 400, 403, 400),
+    # An empty booking or move form is shown again with its messages; an empty cancel
+    # form is a cancel without a reason (after the move above was refused).
+    "coaches:frontdesk_book": status_row(403, 403, 302, 302, 400, 403, 400),
+    "coaches:frontdesk_move": status_row(403, 403, 302, 302, 400, 403, 400),
+    "coaches:frontdesk_cancel": status_row(403, 403, 302, 302, 302, 403, 302),
+    "coaches:call_done": status_row(302, 403, 302, 302, 302, 403, 302),
 }
 
 # The admin: its models are listed explicitly; every URL of a listed model follows the
@@ -180,6 +201,7 @@ ADMIN_MODELS = {
     "coaches_coach",
     "coaches_team",
     "coaches_employer",
+    "coaches_frontdesk",
     "appointments_outreachseries",
     "appointments_outreachday",
     "appointments_booking",
@@ -276,8 +298,15 @@ def objects(world):
         "day_id": {"day_id": world.day.pk},
         "booking_id": {"booking_id": world.booking.pk},
         "municipality_id": {"municipality_id": world.day.site.municipality_id},
+        "call_id": {"call_id": call_for(world.booking).pk},
         **casework_objects(world),
     }
+
+
+def call_for(booking) -> Call:
+    return Call.objects.create(
+        booking=booking, reason=CallReason.REMINDER, for_date=booking.day.date
+    )
 
 
 def casework_objects(world) -> dict:

@@ -516,6 +516,7 @@ class BookingOutcome(models.Model):
 # Models of their own capability, in modules of their own; imported here so that Django
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
+from appointments.models.calls import Call, CallReason  # noqa: E402, F401
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
 from appointments.models.programmes import (  # noqa: E402
     ApplicationStatus,

@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     VIEW_COHORT = "view_cohort", _("Durchgang angesehen")
     CHANGE_COHORT = "change_cohort", _("Durchgang geändert")
     CHANGE_EMPLOYER = "change_employer", _("Arbeitgeber geändert")
+    BOOK_FOR_CLIENT = "book_for_client", _("Termin für eine Person gebucht")
+    CALL_DONE = "call_done", _("Anruf erledigt")
 
 
 class AuditEntry(models.Model):

@@ -12,6 +12,8 @@ re-implements a rule. Every public name is importable from here.
 - reminders: the periodic reminder scan
 - programmes: cohort sessions, enrolment, attendance and leaving a programme
 - applications: the public application for a programme place
+- calls: call lists for clients reached by neither mail nor SMS
+- desk: the front desk's cancel and move of a caller's booking
 """
 
 from appointments.services.applications import (
@@ -23,6 +25,8 @@ from appointments.services.applications import (
     erase_expired_applications,
 )
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
+from appointments.services.calls import mark_call_done, queue_reminder_calls, record_calls
+from appointments.services.desk import desk_cancel_booking, desk_move_booking
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
     SERIES_RULE_FIELDS,
@@ -107,6 +111,11 @@ from appointments.services.waitlist import (
 )
 
 __all__ = [
+    "mark_call_done",
+    "queue_reminder_calls",
+    "record_calls",
+    "desk_cancel_booking",
+    "desk_move_booking",
     "MAX_SERIES_DAYS",
     "SERIES_RULE_FIELDS",
     "AlreadyBooked",

@@ -3,16 +3,21 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from appointments import outbox
 from appointments.models import (
+    STAFF_CHANNELS,
+    AuditAction,
+    AuditEntry,
     Booking,
     BookingStatus,
     BookingToken,
     CancelledBy,
+    Channel,
     MailKind,
     OutreachDay,
     Slot,
@@ -39,9 +44,16 @@ def book_slot(
     client: ClientDetails,
     submission_key: str | None = None,
     origin: BookingOrigin | None = None,
+    channel: str = Channel.ONLINE,
+    consent_recorded_by: AbstractBaseUser | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Book one seat of a slot for a client, never more seats than the slot has.
+
+    Staff booking a caller or a visitor (channel phone or desk) pass themselves as
+    consent_recorded_by: the clerk who read out the privacy notice is named on the
+    booking and in the access log. Staff bookings carry no origin, so the public caps
+    per address and session do not apply to them.
 
     Raises SlotTaken, SlotNotBookable, AlreadyBooked (the person, by normalised email or
     phone, holds a booking that day) or TooManyBookings (the origin's caps for the day are
@@ -49,6 +61,8 @@ def book_slot(
     instead of making a second.
     """
     now = now or timezone.now()
+    if channel in STAFF_CHANNELS and consent_recorded_by is None:
+        raise ValueError("a staff booking needs the clerk who recorded the consent")
     if submission_key:
         earlier = Booking.objects.filter(submission_key=submission_key).first()
         if earlier:
@@ -58,8 +72,18 @@ def book_slot(
             slot = take_seat(slot_id, now)
             refuse_if_booked(slot.day_id, email=client.email, phone=client.phone)
             refuse_over_cap(slot.day_id, origin)
-            booking = create_booking_row(slot, client, submission_key, origin, consent_at=now)
+            booking = create_booking_row(
+                slot,
+                client,
+                submission_key,
+                origin,
+                consent_at=now,
+                channel=channel,
+                consent_recorded_by=consent_recorded_by,
+            )
             token = BookingToken.objects.issue(booking=booking)
+            if consent_recorded_by is not None:
+                _audit_staff_booking(booking, consent_recorded_by)
             outbox.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
     except IntegrityError:
         # A concurrent double submit can only lose on the unique submission key.
@@ -68,6 +92,16 @@ def book_slot(
             return BookingResult(earlier, token=None, duplicate=True)
         raise
     return BookingResult(booking, token=token)
+
+
+def _audit_staff_booking(booking: Booking, user: AbstractBaseUser) -> None:
+    AuditEntry.objects.create(
+        user=user,
+        action=AuditAction.BOOK_FOR_CLIENT,
+        day_id=booking.day_id,
+        booking=booking,
+        detail=booking.channel,
+    )
 
 
 def cancel_booking(

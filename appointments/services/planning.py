@@ -18,6 +18,7 @@ from appointments.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
+    CallReason,
     CancelledBy,
     DayCoach,
     DayStatus,
@@ -31,6 +32,7 @@ from appointments.models import (
     local_datetime,
 )
 from appointments.services import venue
+from appointments.services.calls import record_calls
 from appointments.services.seats import (
     lock_day,
 )
@@ -384,6 +386,13 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
             status=DayStatus.CANCELLED, cancelled_at=now, cancel_reason=reason
         )
         bookings = list(Booking.objects.filter(day_id=day.pk).confirmed())
+        # Whoever is reached by neither mail nor SMS goes on the call list (invariant 10),
+        # read while the bookings are still confirmed.
+        record_calls(
+            bookings=Booking.objects.filter(day_id=day.pk),
+            reason=CallReason.DAY_CANCELLED,
+            for_date=locked.date,
+        )
         Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
             status=BookingStatus.CANCELLED,
             cancelled_at=now,

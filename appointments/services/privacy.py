@@ -11,6 +11,7 @@ from appointments.models import (
     Booking,
     BookingStatus,
     BookingToken,
+    Call,
     CancelledBy,
     MailStatus,
     OutgoingMail,
@@ -56,6 +57,8 @@ def _anonymise_bookings(bookings, now: datetime) -> int:
     BookingToken.objects.filter(booking_id__in=ids).delete()
     # An SMTP error text can quote the address, so it goes too.
     OutgoingMail.objects.filter(booking_id__in=ids).update(last_error="", context={})
+    # A note on a call ("reached her sister") is about the client as well.
+    Call.objects.filter(booking_id__in=ids).update(note="")
     return Booking.objects.filter(pk__in=ids).update(
         **ERASED_BOOKING_FIELDS, anonymised_at=now, updated_at=now
     )

@@ -128,8 +128,8 @@ def test_the_day_view_query_count_does_not_grow_with_bookings(
     client.force_login(coach.user)
 
     # session, user, coach, days, slots, bookings, topics, outcomes, coaches present,
-    # previous/next, week counts, audit insert.
-    with django_assert_num_queries(12):
+    # previous/next, week counts, open calls, audit insert.
+    with django_assert_num_queries(13):
         response = client.get("/team/")
 
     assert response.status_code == 200
