@@ -53,8 +53,11 @@ def page_count(pdf: bytes) -> int:
 
 
 def test_frida_books_a_caller_with_a_mobile_number_and_prints_the_slip(
-    page, html_pages, desk_world, live_server
+    page, html_pages, desk_world, live_server, settings, tmp_path
 ):
+    # Text messages go to files, as in the embedded mode of `make run`.
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_DIR = tmp_path / "sms"
     coming = desk_world["coming"]
     log_in(page, "frida")
     assert page.url.endswith("/team/empfang/")
@@ -85,6 +88,15 @@ def test_frida_books_a_caller_with_a_mobile_number_and_prints_the_slip(
     assert booking.consent_recorded_by.username == "frida"
     assert_accessible(page)
     html_pages(page, "desk-day")
+
+    # The SMS confirmation landed in the file backend, once, with a working short link.
+    texts = sorted((tmp_path / "sms").glob("*.txt"))
+    assert len(texts) == 1, texts
+    sms = texts[0].read_text(encoding="utf-8")
+    assert "To: +491712345678" in sms
+    assert "Karl" in sms and "Klein" not in sms  # first name only
+    sms_link = re.search(r"https?://\S+/k/[A-Z2-7]{26}/", sms).group(0)
+    assert Booking.objects.by_token(sms_link.rsplit("/", 2)[1]).get() == booking
 
     page.get_by_role("link", name=re.compile("Beleg drucken.*Karl Klein")).click()
     page.locator(".slip-qr svg").wait_for()
