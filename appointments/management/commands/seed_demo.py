@@ -32,7 +32,7 @@ from appointments.services import (
     record_outcome,
 )
 from coaches.management.commands.seed_casework import seed_casework
-from coaches.models import Coach, Specialism, Team
+from coaches.models import Coach, FrontDesk, FrontDeskKind, Specialism, Team
 from locations.models import District, Municipality, Site, State
 
 DEMO_PASSWORD = "joblokal-demo"  # noqa: S105 (printed for the demo)
@@ -188,6 +188,7 @@ class Command(BaseCommand):
             if slug == "wathlingen":
                 self.today(site, today, teams[team], specialisms)
             self.series(site, teams[team], weekday, n, today, specialisms)
+        self.front_desk()
         # Accompanied persons, employers, openings and referrals, on these bookings.
         seed_casework()
         # A running programme cohort with attendance history, on those persons.
@@ -198,6 +199,7 @@ class Command(BaseCommand):
         self.stdout.write("  admin  – administrator")
         for username, name, _slug in COACHES:
             self.stdout.write(f"  {username:6} – {name} (Jobcoach)")
+        self.stdout.write("  frida  – Empfang im Rathaus Wathlingen")
 
     def specialisms(self):
         return {
@@ -227,6 +229,14 @@ class Command(BaseCommand):
                 team.members.set([coaches[username] for username in members])
             teams[name] = team
         return teams
+
+    def front_desk(self):
+        """Frida at Wathlingen's town-hall desk books callers into Wathlingen's days."""
+        desk, _ = FrontDesk.objects.get_or_create(
+            user=self.user("frida", "Frida Vogt", is_staff=False),
+            defaults={"kind": FrontDeskKind.TOWN_HALL},
+        )
+        desk.municipalities.add(Municipality.objects.get(slug="wathlingen"))
 
     def admin(self):
         self.user("admin", "Verwaltung", is_staff=True, is_superuser=True)
