@@ -11,7 +11,8 @@ from appointments.models import BookingStatus
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_LANGUAGES = ("uk", "ar", "tr")
 
-# Sources whose messages clients see: their pages, mails, calendar entries and forms.
+# Sources whose messages clients see: their pages, mails, SMS texts, calendar entries and
+# forms, and what staff print and hand them (the front desk's slip, the letter, the poster).
 CLIENT_SOURCES = (
     "templates/base.html",
     "templates/appointments/",
@@ -19,9 +20,15 @@ CLIENT_SOURCES = (
     "templates/includes/",
     "templates/pages/",
     "templates/emails/",
+    "templates/sms/",
+    "templates/print/letter.html",
+    "templates/print/poster.html",
+    "templates/coaches/frontdesk/slip.html",
     "templates/4",
     "templates/500.html",
     "appointments/forms.py",
+    "appointments/sms.py",
+    "appointments/sms_texts.py",
     "appointments/views.py",
     "appointments/views_consent.py",
     "appointments/ics.py",
@@ -43,9 +50,14 @@ EASY_LANGUAGE_SOURCES = (
     "templates/locations/",
     "templates/includes/",
     "templates/emails/",
+    "templates/sms/",
+    "templates/print/letter.html",
+    "templates/print/poster.html",
+    "templates/coaches/frontdesk/slip.html",
     "templates/4",
     "templates/500.html",
     "appointments/forms.py",
+    "appointments/sms_texts.py",
     "appointments/views.py",
     "appointments/ics.py",
     "locations/views.py",
