@@ -15,18 +15,21 @@ row was marked sent. That message goes out again, with the same Message-ID.
 import contextlib
 import logging
 import smtplib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from appointments.mailer import send_message
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
@@ -38,6 +41,7 @@ from appointments.models import (
     hash_token,
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel
+from appointments.models.tokens import new_short_token, new_token
 from appointments.sms import SmsGatewayError, send_sms
 from appointments.sms_texts import build_text
 
@@ -45,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 
 MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKind.REMINDER}
+# Rows per batch task: one claim, one token insert and one SMTP connection for all of
+# them. Small enough that a batch is done in seconds and a crash strands few rows
+# until the sweep; large enough that the per-batch costs vanish per mail.
+BATCH_SIZE = 50
 
 
 class PermanentMailError(Exception):
@@ -112,10 +120,50 @@ def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
     return row
 
 
+# Set while rows are queued in bulk: their ids are collected here and published in
+# batch tasks instead of one task each.
+_collecting: ContextVar[list[int] | None] = ContextVar("outbox_collecting", default=None)
+
+
 def enqueue(mail_id: int) -> None:
     # After commit, so the worker always finds the row; if the process dies before the
     # publish, requeue_stuck_mail finds the row later.
+    collected = _collecting.get()
+    if collected is not None:
+        transaction.on_commit(lambda: collected.append(mail_id))
+        return
     transaction.on_commit(lambda: publish(mail_id))
+
+
+@contextlib.contextmanager
+def publishing_in_batches(size: int = BATCH_SIZE):
+    """Rows queued inside this block go to the broker as batch tasks of `size` ids once
+    committed, not as one task each: for the reminder run, a day cancellation and the
+    sweep. A single notice outside such a block keeps its own task, for low latency."""
+    collected: list[int] = []
+    reset = _collecting.set(collected)
+    try:
+        yield
+    finally:
+        _collecting.reset(reset)
+        # Registered last, so it runs after the commits that collected the ids; rows of
+        # transactions that rolled back were never collected.
+        transaction.on_commit(lambda: publish_batches(collected, size=size))
+
+
+def publish_batches(mail_ids: list[int], *, size: int = BATCH_SIZE) -> None:
+    """Hand committed rows to the broker in batch tasks; an outage is logged, and the
+    sweep sends the rows later."""
+    for start in range(0, len(mail_ids), size):
+        batch = mail_ids[start : start + size]
+        try:
+            send_outgoing_batch.delay(batch)
+        except KombuError as error:
+            logger.warning(
+                "%d mails not handed to the broker (%s); the outbox sweep sends them later.",
+                len(batch),
+                type(error).__name__,
+            )
 
 
 def publish(mail_id: int) -> bool:
@@ -147,49 +195,173 @@ def claim(mail_id: int) -> bool:
     )
 
 
+def claim_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> list[int]:
+    """Take up to `limit` rows for this worker in one short transaction; rows another
+    worker holds are skipped, never waited for, so two workers never take the same row.
+
+    With ids, rows queued or waiting for a retry among them; without, the oldest queued
+    rows (a row waiting for its retry keeps its backoff).
+    """
+    statuses = [MailStatus.QUEUED] if mail_ids is None else [MailStatus.QUEUED, MailStatus.RETRYING]
+    with transaction.atomic():
+        rows = OutgoingMail.objects.select_for_update(skip_locked=True).filter(status__in=statuses)
+        if mail_ids is not None:
+            rows = rows.filter(pk__in=list(mail_ids))
+        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
+        if ids:
+            OutgoingMail.objects.filter(pk__in=ids).update(
+                status=MailStatus.SENDING, claimed_at=timezone.now()
+            )
+    return ids
+
+
+@dataclass
+class BatchResult:
+    """What became of each row a batch claimed; errors are kept to log and re-raise."""
+
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, BaseException] = field(default_factory=dict)
+    retrying: dict[int, BaseException] = field(default_factory=dict)
+
+
 def deliver(mail_id: int) -> bool:
     """Send one queued mail; returns True if this call sent it.
 
     Raises PermanentMailError (row marked failed) or the transient error (row marked
     retrying) so the task can decide about a retry.
     """
-    # Claim, re-check and issue the link in one short transaction (one commit); the
-    # SMTP conversation happens after it, outside any transaction.
+    result = deliver_batch(mail_ids=[mail_id])
+    if mail_id in result.failed:
+        error = result.failed[mail_id]
+        raise PermanentMailError(redacted(error)) from error
+    if mail_id in result.retrying:
+        raise result.retrying[mail_id]
+    return mail_id in result.sent
+
+
+def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
+    """Claim a batch (these ids, or the oldest queued rows), send its mail over one SMTP
+    connection and its SMS through their backend, and record each row's outcome.
+
+    Each row is marked sent as soon as the server accepted it, so a worker killed
+    mid-batch leaves at most the one message in flight to be sent twice.
+    """
+    result = BatchResult()
+    # Claim, re-check and issue the links in one short transaction (one commit); SMTP
+    # and the SMS gateway are talked to after it, outside any transaction.
     with transaction.atomic():
-        if not claim(mail_id):
-            return False
-        mail = OutgoingMail.objects.select_related(
+        ids = claim_batch(mail_ids=mail_ids, limit=limit)
+        mails = _load(ids)
+        mails = _skip_obsolete(mails, result)
+        tokens = _issue_tokens(mails)
+    down = {}  # channel -> the error that took its connection or gateway down
+    with _sent_marks_without_waiting_for_disk():
+        for mail in mails:
+            token = tokens.get(mail.pk)
+            if mail.channel in down:
+                result.retrying[mail.pk] = down[mail.channel]
+                continue
+            error = _send_one(mail, token)
+            if error is None:
+                _finish(mail, MailStatus.SENT)
+                result.sent.append(mail.pk)
+            elif is_permanent(error):
+                _finish(mail, MailStatus.FAILED, error=_describe(error))
+                result.failed[mail.pk] = error
+            else:
+                _finish(mail, MailStatus.RETRYING, error=_describe(error))
+                result.retrying[mail.pk] = error
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    # The server or gateway is unreachable: the channel's other rows
+                    # wait for the retry instead of each running into the same error.
+                    down[mail.channel] = error
+    _release_untried(result, tokens, any_down=bool(down))
+    return result
+
+
+def _load(ids: list[int]) -> list[OutgoingMail]:
+    return list(
+        OutgoingMail.objects.select_related(
             "booking__slot__day__site__municipality",
             "waitlist_entry",
             "user",
             "enrolment__person",
             "application",
-        ).get(pk=mail_id)
+        )
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _skip_obsolete(mails: list[OutgoingMail], result: BatchResult) -> list[OutgoingMail]:
+    due = []
+    for mail in mails:
         reason = obsolete_reason(mail)
         if reason:
             _finish(mail, MailStatus.SKIPPED, error=reason)
-            return False
-        sms = mail.channel == MessageChannel.SMS
-        token = None
-        if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS:
-            # An SMS carries the short form of the link; both open the manage page.
-            token = BookingToken.objects.issue(booking=mail.booking, short=sms)
+            result.skipped.append(mail.pk)
+        else:
+            due.append(mail)
+    return due
+
+
+def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
+    """A fresh manage link per notice that carries one, written in one insert; an SMS
+    carries the short form. Both open the manage page."""
+    tokens = {
+        mail.pk: new_short_token() if mail.channel == MessageChannel.SMS else new_token()
+        for mail in mails
+        if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS
+    }
+    by_pk = {mail.pk: mail for mail in mails}
+    BookingToken.objects.bulk_create(
+        BookingToken(booking=by_pk[pk].booking, token_hash=hash_token(token))
+        for pk, token in tokens.items()
+    )
+    return tokens
+
+
+def _send_one(mail: OutgoingMail, token: str | None) -> Exception | None:
     try:
-        if sms:
+        if mail.channel == MessageChannel.SMS:
             send_sms(build_text(mail, short_token=token))
         else:
             send_message(build_message(mail, manage_token=token))
     except Exception as error:
-        if token:
-            # The link never reached anyone; the next attempt issues its own.
-            BookingToken.objects.filter(token_hash=hash_token(token)).delete()
-        if is_permanent(error):
-            _finish(mail, MailStatus.FAILED, error=_describe(error))
-            raise PermanentMailError(redacted(error)) from error
-        _finish(mail, MailStatus.RETRYING, error=_describe(error))
-        raise
-    _finish(mail, MailStatus.SENT)
-    return True
+        return error
+    return None
+
+
+def _release_untried(result: BatchResult, tokens: dict[int, str], *, any_down: bool) -> None:
+    """Rows left untried behind a channel that went down wait for the retry; the links
+    of every notice that reached nobody are withdrawn (the next try issues its own)."""
+    unsent = [pk for pk in [*result.failed, *result.retrying] if pk in tokens]
+    if unsent:
+        hashes = [hash_token(tokens[pk]) for pk in unsent]
+        BookingToken.objects.filter(token_hash__in=hashes).delete()
+    if any_down:
+        OutgoingMail.objects.filter(pk__in=list(result.retrying), status=MailStatus.SENDING).update(
+            status=MailStatus.RETRYING
+        )
+
+
+@contextlib.contextmanager
+def _sent_marks_without_waiting_for_disk():
+    """Each "sent" is its own short commit, so a killed worker loses at most the one in
+    flight. PostgreSQL need not flush each to disk before answering: a crash of the
+    database server itself (not of a worker) may forget the marks of its last
+    fraction of a second, and the sweep then sends those few again."""
+    postgres = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if postgres:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 def _describe(error: BaseException) -> str:
@@ -285,6 +457,15 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
         .values_list("pk", "status", "claimed_at")
     )
     count = 0
+    with publishing_in_batches():
+        count = _requeue(rows, now)
+    if count:
+        logger.warning("Handed %d stuck outgoing mails to the queue again.", count)
+    return count
+
+
+def _requeue(rows, now: datetime) -> int:
+    count = 0
     for mail_id, status, claimed_at in rows:
         new_status = MailStatus.QUEUED if status == MailStatus.QUEUED else MailStatus.RETRYING
         taken = OutgoingMail.objects.filter(
@@ -293,8 +474,6 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
         if taken:
             enqueue(mail_id)
             count += 1
-    if count:
-        logger.warning("Handed %d stuck outgoing mails to the queue again.", count)
     return count
 
 
@@ -343,49 +522,6 @@ def programme_mail_obsolete(mail: OutgoingMail) -> str:
     return ""
 
 
-_mailer = {"config": None, "backend": None}
-
-
-def send_message(message: EmailMultiAlternatives) -> None:
-    """Send through one connection kept open per worker process; a connection the
-    server closed while idle is opened again once."""
-    backend, reused = _open_mailer()
-    try:
-        backend.send_messages([message])
-    except smtplib.SMTPServerDisconnected:
-        _drop_mailer()
-        if not reused:
-            raise
-        backend, _ = _open_mailer()
-        try:
-            backend.send_messages([message])
-        except Exception:
-            _drop_mailer()
-            raise
-    except Exception:
-        _drop_mailer()
-        raise
-
-
-def _open_mailer():
-    config = repr(settings.MAILERS.get("default"))
-    if _mailer["backend"] is not None and _mailer["config"] == config:
-        return _mailer["backend"], True
-    _drop_mailer()
-    backend = mailers["default"]
-    backend.open()
-    _mailer.update(config=config, backend=backend)
-    return backend, False
-
-
-def _drop_mailer() -> None:
-    backend, _mailer["backend"] = _mailer["backend"], None
-    if backend is not None:
-        # The connection is being thrown away anyway.
-        with contextlib.suppress(Exception):
-            backend.close()
-
-
 @shared_task(
     bind=True,
     # Named as before the outbox had its own module, so messages already in the broker
@@ -408,3 +544,31 @@ def send_outgoing_mail(self, mail_id: int) -> None:
         if self.request.retries >= self.max_retries:
             mark_failed(mail_id, error)
         raise TransientMailError(redacted(error)) from None
+
+
+@shared_task(
+    bind=True,
+    name="appointments.tasks.send_outgoing_batch",
+    max_retries=settings.MAIL_MAX_RETRIES,
+)
+def send_outgoing_batch(self, mail_ids: list[int]) -> None:
+    result = deliver_batch(mail_ids=mail_ids, limit=len(mail_ids))
+    for mail_id, error in result.failed.items():
+        logger.warning("Mail %s failed permanently: %s", mail_id, redacted(error))
+    if not result.retrying:
+        return
+    error = next(iter(result.retrying.values()))
+    if self.request.retries >= self.max_retries:
+        for mail_id, row_error in result.retrying.items():
+            mark_failed(mail_id, row_error)
+        raise TransientMailError(redacted(error))
+    # Only the rows still waiting go round again; the sent and failed ones are done.
+    countdown = get_exponential_backoff_interval(
+        settings.MAIL_RETRY_BACKOFF_SECONDS,
+        self.request.retries,
+        settings.MAIL_RETRY_BACKOFF_MAX_SECONDS,
+        full_jitter=True,
+    )
+    raise self.retry(
+        args=[sorted(result.retrying)], countdown=countdown, exc=TransientMailError(redacted(error))
+    )

@@ -20,6 +20,10 @@ from appointments.models import (
     Session,
 )
 
+# Bookings claimed per transaction by the reminder scan: a cancel or move of one of them
+# waits at most for one chunk's short transaction (no SMTP in it).
+REMINDER_CHUNK = 200
+
 
 def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | None = None) -> int:
     """Queue every reminder that is due now, each exactly once; returns how many.
@@ -38,7 +42,7 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
         ),
         to_attr="reminder_mails",
     )
-    queued = 0
+    due = []
     for booking in (
         candidates.select_related("slot")
         .prefetch_related(reminders)
@@ -46,8 +50,13 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
     ):
         sent = reminders_sent(booking)
         hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
-        if hours is not None and _claim_reminder(booking, hours, now):
-            queued += 1
+        if hours is not None:
+            due.append((booking, hours))
+    queued = 0
+    # One transaction and one batch of broker messages per chunk, not one per booking.
+    with outbox.publishing_in_batches():
+        for start in range(0, len(due), REMINDER_CHUNK):
+            queued += _claim_reminders(due[start : start + REMINDER_CHUNK], now)
     return queued
 
 
@@ -63,21 +72,43 @@ def reminders_sent(booking: Booking) -> int:
 
 
 def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:
+    return _claim_reminders([(booking, hours)], now) == 1
+
+
+def _claim_reminders(due: list[tuple[Booking, int]], now: datetime) -> int:
+    """Lock the bookings, re-check that each is as the scan read it (still confirmed,
+    not moved, not reminded since), stamp them and queue their reminders, all in one
+    transaction; returns how many were claimed."""
     with transaction.atomic():
-        claimed = Booking.objects.filter(
-            pk=booking.pk,
-            status=BookingStatus.CONFIRMED,
-            sequence=booking.sequence,
-            reminded_at=booking.reminded_at,
-        ).update(reminded_at=now)
-        if claimed:
+        current = {
+            b.pk: b
+            for b in Booking.objects.select_for_update()
+            .filter(pk__in=[booking.pk for booking, _ in due])
+            .order_by("pk")
+            .only("status", "sequence", "reminded_at")
+        }
+        claimed = [(booking, hours) for booking, hours in due if _unchanged(booking, current)]
+        Booking.objects.filter(pk__in=[booking.pk for booking, _ in claimed]).update(
+            reminded_at=now
+        )
+        for booking, hours in claimed:
             outbox.queue_mail(
                 kind=MailKind.REMINDER,
                 booking=booking,
                 key=f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
                 context={"sequence": booking.sequence, "lead_hours": hours},
             )
-    return bool(claimed)
+    return len(claimed)
+
+
+def _unchanged(booking: Booking, current: dict[int, Booking]) -> bool:
+    row = current.get(booking.pk)
+    return (
+        row is not None
+        and row.status == BookingStatus.CONFIRMED
+        and row.sequence == booking.sequence
+        and row.reminded_at == booking.reminded_at
+    )
 
 
 def queue_programme_reminders(*, now: datetime | None = None, lead_hours: int | None = None) -> int:
