@@ -2,14 +2,36 @@
 
 `queue_mail` writes an OutgoingMail row per channel the recipient gave (email, and SMS
 for a client who agreed to it) and hands each id to Celery once the transaction commits.
-`deliver` claims the row, builds the message from templates in the recipient's language,
-sends it, and marks it sent; neither SMTP nor the SMS gateway is ever called inside a
-transaction. Both channels share the claim, the retries, the sweep and the admin.
+Both channels share the claim, the retries, the sweep and the admin.
+
+Batches. A single notice (a booking, a move, a cancel) gets a task of its own, so it
+leaves within a second. Work that queues many rows at once (the reminder run, a day
+cancellation, the sweep) runs inside `publishing_in_batches` and publishes one batch task
+per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
+
+1. claims its rows in one short transaction (`SELECT ... FOR UPDATE SKIP LOCKED`, then
+   one UPDATE to "sending"), so two workers never take the same row, re-checks each row
+   (a notice that no longer applies is skipped with a reason) and issues the batch's
+   manage links in one insert; nothing else happens in that transaction;
+2. sends the mail over the worker's one open SMTP connection and the SMS through their
+   backend, rendering from templates compiled once per process (Django's cached
+   template loader, on by default);
+3. marks each row sent in its own short statement right after the server accepted the
+   message, not all rows in one statement at the end. One statement per batch would be
+   cheaper (about 1 ms a mail here), but a worker killed mid-batch would then forget
+   every acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice.
+   Marked one by one, the crash window is one message: the one accepted by the server
+   but not yet marked. It goes out again, with the same Message-ID. These marks are
+   committed without waiting for PostgreSQL's disk flush; only a crash of the database
+   server itself can forget the last fraction of a second of them (resent likewise).
+
+A refused address fails (5xx) or retries (4xx) that row alone. An unreachable server or
+gateway stops the batch for that channel: its untried rows wait, marked retrying, and
+the task retries the rows not yet done with backoff and jitter; after the last try they
+are marked failed for an administrator.
 
 Delivery is at least once: a row that is queued, sending or retrying for too long is
-handed to the queue again by `requeue_stuck_mail`. It is sent at most once, except in one
-narrow window: a worker killed after the SMTP server accepted a message but before the
-row was marked sent. That message goes out again, with the same Message-ID.
+handed to the queue again by `requeue_stuck_mail`.
 """
 
 import contextlib
@@ -42,7 +64,9 @@ from appointments.models import (
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel
 from appointments.models.tokens import new_short_token, new_token
-from appointments.sms import SmsGatewayError, send_sms
+from appointments.send_errors import PermanentMailError, TransientMailError, is_permanent, redacted
+from appointments.send_errors import describe as _describe
+from appointments.sms import send_sms
 from appointments.sms_texts import build_text
 
 logger = logging.getLogger(__name__)
@@ -53,15 +77,6 @@ MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKin
 # them. Small enough that a batch is done in seconds and a crash strands few rows
 # until the sweep; large enough that the per-batch costs vanish per mail.
 BATCH_SIZE = 50
-
-
-class PermanentMailError(Exception):
-    """The mail can never be delivered as it is (bad address, 5xx answer)."""
-
-
-class TransientMailError(Exception):
-    """A try failed but may succeed later; its text names the error class and SMTP codes
-    only, because Celery logs the exception of every retry."""
 
 
 def queue_mail(
@@ -364,24 +379,6 @@ def _sent_marks_without_waiting_for_disk():
                 cursor.execute("RESET synchronous_commit")
 
 
-def _describe(error: BaseException) -> str:
-    """The full error, for the row's last_error, which only administrators read."""
-    return f"{type(error).__name__}: {error}"[:500]
-
-
-def redacted(error: BaseException) -> str:
-    """The error's class and SMTP codes only, for logs: an SMTP answer or a
-    refused-recipients map may quote the address."""
-    if isinstance(error, SmsGatewayError) and error.status:
-        return f"{type(error).__name__} (HTTP {error.status})"
-    codes = []
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = sorted({code for code, _msg in error.recipients.values()})
-    elif isinstance(error, smtplib.SMTPResponseException):
-        codes = [error.smtp_code]
-    return type(error).__name__ + (f" (SMTP {', '.join(map(str, codes))})" if codes else "")
-
-
 def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
     fields = {"status": status, "last_error": error}
     rows = OutgoingMail.objects.filter(pk=mail.pk)
@@ -394,21 +391,6 @@ def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
         # row the sweep handed out again meanwhile is not sent a second time.
         rows = rows.filter(status=MailStatus.SENDING)
     rows.update(**fields)
-
-
-def is_permanent(error: BaseException) -> bool:
-    """A 5xx answer or a refused address will not heal by waiting; all else may. An SMS
-    gateway's error says for itself (4xx permanent; 5xx, 429 and timeouts not)."""
-    if isinstance(error, SmsGatewayError):
-        return error.permanent
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in error.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return False
-    return not isinstance(error, smtplib.SMTPException | OSError)
 
 
 def mark_failed(mail_id: int, error: BaseException) -> None:
