@@ -121,6 +121,23 @@ def queue_mail(
     return mail or text
 
 
+def queue_new_booking_notices(*, kind: str, notices: list[tuple[Booking, str, dict]]) -> int:
+    """Record many booking notices, given as (booking, key, context) with keys never
+    used before, by each channel the client gave, in one insert; they are published in
+    batches after commit. Returns how many rows were written."""
+    rows = []
+    for booking, key, context in notices:
+        fields = {"kind": kind, "booking": booking, "context": context}
+        if booking.email:
+            rows.append(OutgoingMail(key=key, channel=MessageChannel.MAIL, **fields))
+        if kind in SMS_KINDS and wants_sms(booking):
+            rows.append(OutgoingMail(key=f"sms:{key}", channel=MessageChannel.SMS, **fields))
+    with publishing_in_batches():
+        for row in OutgoingMail.objects.bulk_create(rows):
+            enqueue(row.pk)
+    return len(rows)
+
+
 def wants_sms(recipient) -> bool:
     """Whether notices go to this client by SMS: they agreed, and gave a number."""
     return bool(getattr(recipient, "sms_consent", False) and recipient.phone)

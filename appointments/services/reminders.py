@@ -91,13 +91,18 @@ def _claim_reminders(due: list[tuple[Booking, int]], now: datetime) -> int:
         Booking.objects.filter(pk__in=[booking.pk for booking, _ in claimed]).update(
             reminded_at=now
         )
-        for booking, hours in claimed:
-            outbox.queue_mail(
-                kind=MailKind.REMINDER,
-                booking=booking,
-                key=f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
-                context={"sequence": booking.sequence, "lead_hours": hours},
-            )
+        # The keys are new: each names the scan time of a booking just claimed.
+        outbox.queue_new_booking_notices(
+            kind=MailKind.REMINDER,
+            notices=[
+                (
+                    booking,
+                    f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
+                    {"sequence": booking.sequence, "lead_hours": hours},
+                )
+                for booking, hours in claimed
+            ],
+        )
     return len(claimed)
 
 
