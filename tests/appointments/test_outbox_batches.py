@@ -174,10 +174,11 @@ def test_a_rolled_back_notice_is_never_published(django_capture_on_commit_callba
         mock.patch.object(outbox.send_outgoing_batch, "delay") as batch,
         django_capture_on_commit_callbacks(execute=True),
         outbox.publishing_in_batches(),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
     ):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox.queue_mail(kind=MailKind.BOOKING_CANCELLED, booking=booking)
-            raise RuntimeError
+        outbox.queue_mail(kind=MailKind.BOOKING_CANCELLED, booking=booking)
+        raise RuntimeError
     assert not batch.called
 
 
