@@ -28,7 +28,9 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
 A refused address fails (5xx) or retries (4xx) that row alone. An unreachable server or
 gateway stops the batch for that channel: its untried rows wait, marked retrying, and
 the task retries the rows not yet done with backoff and jitter; after the last try they
-are marked failed for an administrator.
+are marked failed for an administrator. A batch still sending after half the sweep's
+timeout (a very slow server) hands its untried rows back to the queue, so the sweep
+never gives a row to a second worker while the first still means to send it.
 
 Delivery is at least once: a row that is queued, sending or retrying for too long is
 handed to the queue again by `requeue_stuck_mail`.
@@ -37,6 +39,7 @@ handed to the queue again by `requeue_stuck_mail`.
 import contextlib
 import logging
 import smtplib
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +48,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -64,6 +67,14 @@ from appointments.models import (
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel
 from appointments.models.tokens import new_short_token, new_token
+from appointments.outbox_rows import (
+    BATCH_SIZE,
+    claim,  # noqa: F401 (the outbox's API, as before)
+    claim_batch,
+    mark_failed,
+    marks_without_waiting_for_disk,
+)
+from appointments.outbox_rows import finish as _finish
 from appointments.send_errors import PermanentMailError, TransientMailError, is_permanent, redacted
 from appointments.send_errors import describe as _describe
 from appointments.sms import send_sms
@@ -73,10 +84,6 @@ logger = logging.getLogger(__name__)
 
 
 MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKind.REMINDER}
-# Rows per batch task: one claim, one token insert and one SMTP connection for all of
-# them. Small enough that a batch is done in seconds and a crash strands few rows
-# until the sweep; large enough that the per-batch costs vanish per mail.
-BATCH_SIZE = 50
 
 
 def queue_mail(
@@ -217,36 +224,6 @@ def publish(mail_id: int) -> bool:
     return True
 
 
-def claim(mail_id: int) -> bool:
-    """Compare-and-set: only one worker may send a given row."""
-    return (
-        OutgoingMail.objects.filter(
-            pk=mail_id, status__in=[MailStatus.QUEUED, MailStatus.RETRYING]
-        ).update(status=MailStatus.SENDING, claimed_at=timezone.now())
-        == 1
-    )
-
-
-def claim_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> list[int]:
-    """Take up to `limit` rows for this worker in one short transaction; rows another
-    worker holds are skipped, never waited for, so two workers never take the same row.
-
-    With ids, rows queued or waiting for a retry among them; without, the oldest queued
-    rows (a row waiting for its retry keeps its backoff).
-    """
-    statuses = [MailStatus.QUEUED] if mail_ids is None else [MailStatus.QUEUED, MailStatus.RETRYING]
-    with transaction.atomic():
-        rows = OutgoingMail.objects.select_for_update(skip_locked=True).filter(status__in=statuses)
-        if mail_ids is not None:
-            rows = rows.filter(pk__in=list(mail_ids))
-        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
-        if ids:
-            OutgoingMail.objects.filter(pk__in=ids).update(
-                status=MailStatus.SENDING, claimed_at=timezone.now()
-            )
-    return ids
-
-
 @dataclass
 class BatchResult:
     """What became of each row a batch claimed; errors are kept to log and re-raise."""
@@ -287,14 +264,29 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
         mails = _load(ids)
         mails = _skip_obsolete(mails, result)
         tokens = _issue_tokens(mails)
+    # Past half the sweep's timeout, the sweep may soon take this batch's rows for stuck
+    # ones; what is left by then goes back to the queue, so no row has two senders.
+    deadline = _clock() + settings.MAIL_STUCK_MINUTES * 60 / 2
+    with marks_without_waiting_for_disk():
+        down, late = _send_all(mails, tokens, result, deadline)
+    _release_untried(result, tokens, any_down=bool(down))
+    _hand_back(late, tokens)
+    return result
+
+
+_clock = time.monotonic
+
+
+def _send_all(mails, tokens, result: BatchResult, deadline: float):
     down = {}  # channel -> the error that took its connection or gateway down
-    with _sent_marks_without_waiting_for_disk():
-        for mail in mails:
-            token = tokens.get(mail.pk)
-            if mail.channel in down:
-                result.retrying[mail.pk] = down[mail.channel]
-                continue
-            error = _send_one(mail, token)
+    late = []
+    for mail in mails:
+        if _clock() > deadline:
+            late.append(mail.pk)
+        elif mail.channel in down:
+            result.retrying[mail.pk] = down[mail.channel]
+        else:
+            error = _send_one(mail, tokens.get(mail.pk))
             if error is None:
                 _finish(mail, MailStatus.SENT)
                 result.sent.append(mail.pk)
@@ -308,8 +300,19 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
                     # The server or gateway is unreachable: the channel's other rows
                     # wait for the retry instead of each running into the same error.
                     down[mail.channel] = error
-    _release_untried(result, tokens, any_down=bool(down))
-    return result
+    return down, late
+
+
+def _hand_back(late: list[int], tokens: dict[int, str]) -> None:
+    """Queue the rows a slow batch did not reach again, in a batch of their own."""
+    if not late:
+        return
+    hashes = [hash_token(tokens[pk]) for pk in late if pk in tokens]
+    BookingToken.objects.filter(token_hash__in=hashes).delete()
+    OutgoingMail.objects.filter(pk__in=late, status=MailStatus.SENDING).update(
+        status=MailStatus.QUEUED, claimed_at=timezone.now()
+    )
+    publish_batches(late)
 
 
 def _load(ids: list[int]) -> list[OutgoingMail]:
@@ -376,44 +379,6 @@ def _release_untried(result: BatchResult, tokens: dict[int, str], *, any_down: b
         OutgoingMail.objects.filter(pk__in=list(result.retrying), status=MailStatus.SENDING).update(
             status=MailStatus.RETRYING
         )
-
-
-@contextlib.contextmanager
-def _sent_marks_without_waiting_for_disk():
-    """Each "sent" is its own short commit, so a killed worker loses at most the one in
-    flight. PostgreSQL need not flush each to disk before answering: a crash of the
-    database server itself (not of a worker) may forget the marks of its last
-    fraction of a second, and the sweep then sends those few again."""
-    postgres = connection.vendor == "postgresql" and not connection.in_atomic_block
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        if postgres:
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-
-
-def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
-    fields = {"status": status, "last_error": error}
-    rows = OutgoingMail.objects.filter(pk=mail.pk)
-    if status != MailStatus.SKIPPED:
-        fields["attempts"] = mail.attempts + 1
-    if status == MailStatus.SENT:
-        fields["sent_at"] = timezone.now()
-    else:
-        # A failure only moves a row this worker still holds; "sent" always wins, so a
-        # row the sweep handed out again meanwhile is not sent a second time.
-        rows = rows.filter(status=MailStatus.SENDING)
-    rows.update(**fields)
-
-
-def mark_failed(mail_id: int, error: BaseException) -> None:
-    OutgoingMail.objects.filter(pk=mail_id).exclude(status=MailStatus.SENT).update(
-        status=MailStatus.FAILED, last_error=_describe(error)
-    )
 
 
 def retry_failed_mail(*, mail_ids) -> int:

@@ -97,6 +97,24 @@ def test_a_server_gone_away_stops_the_batch_and_the_rest_waits_for_the_retry(que
     assert len(mail.outbox) == 5
 
 
+def test_a_slow_batch_hands_its_untried_rows_back_before_the_sweep_could_take_them(
+    queued, settings
+):
+    settings.MAIL_STUCK_MINUTES = 10
+    # The clock: the batch starts at 0; its third mail would start after 5 minutes.
+    ticks = iter([0, 1, 2, 301, 302, 303])
+    with (
+        mock.patch.object(outbox, "_clock", side_effect=lambda: next(ticks)),
+        mock.patch.object(outbox.send_outgoing_batch, "delay") as batch,
+    ):
+        result = outbox.deliver_batch()
+    assert result.sent == queued[:2]
+    assert statuses(queued) == [MailStatus.SENT] * 2 + [MailStatus.QUEUED] * 3
+    batch.assert_called_once_with(queued[2:])
+    assert BookingToken.objects.count() == 5 + 2  # the untried mails' links withdrawn
+    assert outbox.deliver_batch(mail_ids=queued).sent == queued[2:]
+
+
 def test_a_row_that_no_longer_applies_is_skipped_inside_a_batch(queued):
     booking = OutgoingMail.objects.get(pk=queued[0]).booking
     type(booking).objects.filter(pk=booking.pk).update(email="")  # erased meanwhile
