@@ -28,9 +28,10 @@ REMINDER_CHUNK = 200
 def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | None = None) -> int:
     """Queue every reminder that is due now, each exactly once; returns how many.
 
-    Each booking is claimed with a compare-and-set on its own columns (status, sequence,
-    reminded_at) in the transaction that queues the mail, so two scans, or a scan racing
-    a cancel or a move, can never queue a reminder twice or for the old time.
+    Bookings are claimed in chunks: locked, re-checked against what the scan read
+    (status, sequence, reminded_at) and stamped in the transaction that queues their
+    mail, so two scans, or a scan racing a cancel or a move, can never queue a reminder
+    twice or for the old time. Each chunk's rows go to the broker as batch tasks.
     """
     now = now or timezone.now()
     lead_hours = settings.REMINDER_LEAD_HOURS if lead_hours is None else lead_hours
