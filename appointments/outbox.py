@@ -2,31 +2,59 @@
 
 `queue_mail` writes an OutgoingMail row per channel the recipient gave (email, and SMS
 for a client who agreed to it) and hands each id to Celery once the transaction commits.
-`deliver` claims the row, builds the message from templates in the recipient's language,
-sends it, and marks it sent; neither SMTP nor the SMS gateway is ever called inside a
-transaction. Both channels share the claim, the retries, the sweep and the admin.
+Both channels share the claim, the retries, the sweep and the admin.
+
+Batches. A single notice (a booking, a move, a cancel) gets a task of its own, so it
+leaves within a second. Work that queues many rows at once (the reminder run, a day
+cancellation, the sweep) runs inside `publishing_in_batches` and publishes one batch task
+per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
+
+1. claims its rows in one short transaction (`SELECT ... FOR UPDATE SKIP LOCKED`, then
+   one UPDATE to "sending"), so two workers never take the same row, re-checks each row
+   (a notice that no longer applies is skipped with a reason) and issues the batch's
+   manage links in one insert; nothing else happens in that transaction;
+2. sends the mail over the worker's one open SMTP connection and the SMS through their
+   backend, rendering from templates compiled once per process (Django's cached
+   template loader, on by default);
+3. marks each row sent in its own short statement right after the server accepted the
+   message, not all rows in one statement at the end. One statement per batch would be
+   cheaper (about 1 ms a mail here), but a worker killed mid-batch would then forget
+   every acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice.
+   Marked one by one, the crash window is one message: the one accepted by the server
+   but not yet marked. It goes out again, with the same Message-ID. These marks are
+   committed without waiting for PostgreSQL's disk flush; only a crash of the database
+   server itself can forget the last fraction of a second of them (resent likewise).
+
+A refused address fails (5xx) or retries (4xx) that row alone. An unreachable server or
+gateway stops the batch for that channel: its untried rows wait, marked retrying, and
+the task retries the rows not yet done with backoff and jitter; after the last try they
+are marked failed for an administrator. A batch still sending after half the sweep's
+timeout (a very slow server) hands its untried rows back to the queue, so the sweep
+never gives a row to a second worker while the first still means to send it.
 
 Delivery is at least once: a row that is queued, sending or retrying for too long is
-handed to the queue again by `requeue_stuck_mail`. It is sent at most once, except in one
-narrow window: a worker killed after the SMTP server accepted a message but before the
-row was marked sent. That message goes out again, with the same Message-ID.
+handed to the queue again by `requeue_stuck_mail`.
 """
 
 import contextlib
 import logging
 import smtplib
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from appointments.mailer import send_message
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
@@ -39,22 +67,24 @@ from appointments.models import (
     hash_token,
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
-from appointments.sms import SmsGatewayError, send_sms
+from appointments.models.tokens import new_short_token, new_token
+from appointments.outbox_rows import (
+    BATCH_SIZE,
+    claim,  # noqa: F401 (the outbox's API, as before)
+    claim_batch,
+    mark_failed,
+    marks_without_waiting_for_disk,
+)
+from appointments.outbox_rows import finish as _finish
+from appointments.send_errors import PermanentMailError, TransientMailError, is_permanent, redacted
+from appointments.send_errors import describe as _describe
+from appointments.sms import send_sms
 from appointments.sms_texts import build_text
 
 logger = logging.getLogger(__name__)
 
 
 MANAGE_LINK_KINDS = {MailKind.BOOKING_CONFIRMED, MailKind.BOOKING_MOVED, MailKind.REMINDER}
-
-
-class PermanentMailError(Exception):
-    """The mail can never be delivered as it is (bad address, 5xx answer)."""
-
-
-class TransientMailError(Exception):
-    """A try failed but may succeed later; its text names the error class and SMTP codes
-    only, because Celery logs the exception of every retry."""
 
 
 def queue_mail(
@@ -103,6 +133,23 @@ def queue_mail(
     return mail or text
 
 
+def queue_new_booking_notices(*, kind: str, notices: list[tuple[Booking, str, dict]]) -> int:
+    """Record many booking notices, given as (booking, key, context) with keys never
+    used before, by each channel the client gave, in one insert; they are published in
+    batches after commit. Returns how many rows were written."""
+    rows = []
+    for booking, key, context in notices:
+        fields = {"kind": kind, "booking": booking, "context": context}
+        if booking.email:
+            rows.append(OutgoingMail(key=key, channel=MessageChannel.MAIL, **fields))
+        if kind in SMS_KINDS and wants_sms(booking):
+            rows.append(OutgoingMail(key=f"sms:{key}", channel=MessageChannel.SMS, **fields))
+    with publishing_in_batches():
+        for row in OutgoingMail.objects.bulk_create(rows):
+            enqueue(row.pk)
+    return len(rows)
+
+
 def wants_sms(recipient) -> bool:
     """Whether notices go to this client by SMS: they agreed, and gave a number."""
     return bool(getattr(recipient, "sms_consent", False) and recipient.phone)
@@ -117,10 +164,50 @@ def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
     return row
 
 
+# Set while rows are queued in bulk: their ids are collected here and published in
+# batch tasks instead of one task each.
+_collecting: ContextVar[list[int] | None] = ContextVar("outbox_collecting", default=None)
+
+
 def enqueue(mail_id: int) -> None:
     # After commit, so the worker always finds the row; if the process dies before the
     # publish, requeue_stuck_mail finds the row later.
+    collected = _collecting.get()
+    if collected is not None:
+        transaction.on_commit(lambda: collected.append(mail_id))
+        return
     transaction.on_commit(lambda: publish(mail_id))
+
+
+@contextlib.contextmanager
+def publishing_in_batches(size: int = BATCH_SIZE):
+    """Rows queued inside this block go to the broker as batch tasks of `size` ids once
+    committed, not as one task each: for the reminder run, a day cancellation and the
+    sweep. A single notice outside such a block keeps its own task, for low latency."""
+    collected: list[int] = []
+    reset = _collecting.set(collected)
+    try:
+        yield
+    finally:
+        _collecting.reset(reset)
+        # Registered last, so it runs after the commits that collected the ids; rows of
+        # transactions that rolled back were never collected.
+        transaction.on_commit(lambda: publish_batches(collected, size=size))
+
+
+def publish_batches(mail_ids: list[int], *, size: int = BATCH_SIZE) -> None:
+    """Hand committed rows to the broker in batch tasks; an outage is logged, and the
+    sweep sends the rows later."""
+    for start in range(0, len(mail_ids), size):
+        batch = mail_ids[start : start + size]
+        try:
+            send_outgoing_batch.delay(batch)
+        except KombuError as error:
+            logger.warning(
+                "%d mails not handed to the broker (%s); the outbox sweep sends them later.",
+                len(batch),
+                type(error).__name__,
+            )
 
 
 def publish(mail_id: int) -> bool:
@@ -142,14 +229,14 @@ def publish(mail_id: int) -> bool:
     return True
 
 
-def claim(mail_id: int) -> bool:
-    """Compare-and-set: only one worker may send a given row."""
-    return (
-        OutgoingMail.objects.filter(
-            pk=mail_id, status__in=[MailStatus.QUEUED, MailStatus.RETRYING]
-        ).update(status=MailStatus.SENDING, claimed_at=timezone.now())
-        == 1
-    )
+@dataclass
+class BatchResult:
+    """What became of each row a batch claimed; errors are kept to log and re-raise."""
+
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, BaseException] = field(default_factory=dict)
+    retrying: dict[int, BaseException] = field(default_factory=dict)
 
 
 def deliver(mail_id: int) -> bool:
@@ -158,97 +245,146 @@ def deliver(mail_id: int) -> bool:
     Raises PermanentMailError (row marked failed) or the transient error (row marked
     retrying) so the task can decide about a retry.
     """
-    # Claim, re-check and issue the link in one short transaction (one commit); the
-    # SMTP conversation happens after it, outside any transaction.
+    result = deliver_batch(mail_ids=[mail_id])
+    if mail_id in result.failed:
+        error = result.failed[mail_id]
+        raise PermanentMailError(redacted(error)) from error
+    if mail_id in result.retrying:
+        raise result.retrying[mail_id]
+    return mail_id in result.sent
+
+
+def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
+    """Claim a batch (these ids, or the oldest queued rows), send its mail over one SMTP
+    connection and its SMS through their backend, and record each row's outcome.
+
+    Each row is marked sent as soon as the server accepted it, so a worker killed
+    mid-batch leaves at most the one message in flight to be sent twice.
+    """
+    result = BatchResult()
+    # Claim, re-check and issue the links in one short transaction (one commit); SMTP
+    # and the SMS gateway are talked to after it, outside any transaction.
     with transaction.atomic():
-        if not claim(mail_id):
-            return False
-        mail = OutgoingMail.objects.select_related(
+        ids = claim_batch(mail_ids=mail_ids, limit=limit)
+        mails = _load(ids)
+        mails = _skip_obsolete(mails, result)
+        tokens = _issue_tokens(mails)
+    # Past half the sweep's timeout, the sweep may soon take this batch's rows for stuck
+    # ones; what is left by then goes back to the queue, so no row has two senders.
+    deadline = _clock() + settings.MAIL_STUCK_MINUTES * 60 / 2
+    with marks_without_waiting_for_disk():
+        down, late = _send_all(mails, tokens, result, deadline)
+    _release_untried(result, tokens, any_down=bool(down))
+    _hand_back(late, tokens)
+    return result
+
+
+_clock = time.monotonic
+
+
+def _send_all(mails, tokens, result: BatchResult, deadline: float):
+    down = {}  # channel -> the error that took its connection or gateway down
+    late = []
+    for mail in mails:
+        if _clock() > deadline:
+            late.append(mail.pk)
+        elif mail.channel in down:
+            result.retrying[mail.pk] = down[mail.channel]
+        else:
+            error = _send_one(mail, tokens.get(mail.pk))
+            if error is None:
+                _finish(mail, MailStatus.SENT)
+                result.sent.append(mail.pk)
+            elif is_permanent(error):
+                _finish(mail, MailStatus.FAILED, error=_describe(error))
+                result.failed[mail.pk] = error
+            else:
+                _finish(mail, MailStatus.RETRYING, error=_describe(error))
+                result.retrying[mail.pk] = error
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    # The server or gateway is unreachable: the channel's other rows
+                    # wait for the retry instead of each running into the same error.
+                    down[mail.channel] = error
+    return down, late
+
+
+def _hand_back(late: list[int], tokens: dict[int, str]) -> None:
+    """Queue the rows a slow batch did not reach again, in a batch of their own."""
+    if not late:
+        return
+    hashes = [hash_token(tokens[pk]) for pk in late if pk in tokens]
+    BookingToken.objects.filter(token_hash__in=hashes).delete()
+    OutgoingMail.objects.filter(pk__in=late, status=MailStatus.SENDING).update(
+        status=MailStatus.QUEUED, claimed_at=timezone.now()
+    )
+    publish_batches(late)
+
+
+def _load(ids: list[int]) -> list[OutgoingMail]:
+    return list(
+        OutgoingMail.objects.select_related(
             "booking__slot__day__site__municipality",
             "waitlist_entry",
             "user",
             "enrolment__person",
             "application",
             "day__site__municipality",
-        ).get(pk=mail_id)
+        )
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _skip_obsolete(mails: list[OutgoingMail], result: BatchResult) -> list[OutgoingMail]:
+    due = []
+    for mail in mails:
         reason = obsolete_reason(mail)
         if reason:
             _finish(mail, MailStatus.SKIPPED, error=reason)
-            return False
-        sms = mail.channel == MessageChannel.SMS
-        token = None
-        if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS:
-            # An SMS carries the short form of the link; both open the manage page.
-            token = BookingToken.objects.issue(booking=mail.booking, short=sms)
+            result.skipped.append(mail.pk)
+        else:
+            due.append(mail)
+    return due
+
+
+def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
+    """A fresh manage link per notice that carries one, written in one insert; an SMS
+    carries the short form. Both open the manage page."""
+    tokens = {
+        mail.pk: new_short_token() if mail.channel == MessageChannel.SMS else new_token()
+        for mail in mails
+        if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS
+    }
+    by_pk = {mail.pk: mail for mail in mails}
+    BookingToken.objects.bulk_create(
+        BookingToken(booking=by_pk[pk].booking, token_hash=hash_token(token))
+        for pk, token in tokens.items()
+    )
+    return tokens
+
+
+def _send_one(mail: OutgoingMail, token: str | None) -> Exception | None:
     try:
-        if sms:
+        if mail.channel == MessageChannel.SMS:
             send_sms(build_text(mail, short_token=token))
         else:
             send_message(build_message(mail, manage_token=token))
     except Exception as error:
-        if token:
-            # The link never reached anyone; the next attempt issues its own.
-            BookingToken.objects.filter(token_hash=hash_token(token)).delete()
-        if is_permanent(error):
-            _finish(mail, MailStatus.FAILED, error=_describe(error))
-            raise PermanentMailError(redacted(error)) from error
-        _finish(mail, MailStatus.RETRYING, error=_describe(error))
-        raise
-    _finish(mail, MailStatus.SENT)
-    return True
+        return error
+    return None
 
 
-def _describe(error: BaseException) -> str:
-    """The full error, for the row's last_error, which only administrators read."""
-    return f"{type(error).__name__}: {error}"[:500]
-
-
-def redacted(error: BaseException) -> str:
-    """The error's class and SMTP codes only, for logs: an SMTP answer or a
-    refused-recipients map may quote the address."""
-    if isinstance(error, SmsGatewayError) and error.status:
-        return f"{type(error).__name__} (HTTP {error.status})"
-    codes = []
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = sorted({code for code, _msg in error.recipients.values()})
-    elif isinstance(error, smtplib.SMTPResponseException):
-        codes = [error.smtp_code]
-    return type(error).__name__ + (f" (SMTP {', '.join(map(str, codes))})" if codes else "")
-
-
-def _finish(mail: OutgoingMail, status: str, *, error: str = "") -> None:
-    fields = {"status": status, "last_error": error}
-    rows = OutgoingMail.objects.filter(pk=mail.pk)
-    if status != MailStatus.SKIPPED:
-        fields["attempts"] = mail.attempts + 1
-    if status == MailStatus.SENT:
-        fields["sent_at"] = timezone.now()
-    else:
-        # A failure only moves a row this worker still holds; "sent" always wins, so a
-        # row the sweep handed out again meanwhile is not sent a second time.
-        rows = rows.filter(status=MailStatus.SENDING)
-    rows.update(**fields)
-
-
-def is_permanent(error: BaseException) -> bool:
-    """A 5xx answer or a refused address will not heal by waiting; all else may. An SMS
-    gateway's error says for itself (4xx permanent; 5xx, 429 and timeouts not)."""
-    if isinstance(error, SmsGatewayError):
-        return error.permanent
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in error.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return False
-    return not isinstance(error, smtplib.SMTPException | OSError)
-
-
-def mark_failed(mail_id: int, error: BaseException) -> None:
-    OutgoingMail.objects.filter(pk=mail_id).exclude(status=MailStatus.SENT).update(
-        status=MailStatus.FAILED, last_error=_describe(error)
-    )
+def _release_untried(result: BatchResult, tokens: dict[int, str], *, any_down: bool) -> None:
+    """Rows left untried behind a channel that went down wait for the retry; the links
+    of every notice that reached nobody are withdrawn (the next try issues its own)."""
+    unsent = [pk for pk in [*result.failed, *result.retrying] if pk in tokens]
+    if unsent:
+        hashes = [hash_token(tokens[pk]) for pk in unsent]
+        BookingToken.objects.filter(token_hash__in=hashes).delete()
+    if any_down:
+        OutgoingMail.objects.filter(pk__in=list(result.retrying), status=MailStatus.SENDING).update(
+            status=MailStatus.RETRYING
+        )
 
 
 def retry_failed_mail(*, mail_ids) -> int:
@@ -291,6 +427,15 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
         .values_list("pk", "status", "claimed_at")
     )
     count = 0
+    with publishing_in_batches():
+        count = _requeue(rows, now)
+    if count:
+        logger.warning("Handed %d stuck outgoing mails to the queue again.", count)
+    return count
+
+
+def _requeue(rows, now: datetime) -> int:
+    count = 0
     for mail_id, status, claimed_at in rows:
         new_status = MailStatus.QUEUED if status == MailStatus.QUEUED else MailStatus.RETRYING
         taken = OutgoingMail.objects.filter(
@@ -299,8 +444,6 @@ def requeue_stuck_mail(*, now: datetime | None = None, older_than: timedelta | N
         if taken:
             enqueue(mail_id)
             count += 1
-    if count:
-        logger.warning("Handed %d stuck outgoing mails to the queue again.", count)
     return count
 
 
@@ -363,49 +506,6 @@ def venue_mail_obsolete(mail: OutgoingMail) -> str:
     return ""
 
 
-_mailer = {"config": None, "backend": None}
-
-
-def send_message(message: EmailMultiAlternatives) -> None:
-    """Send through one connection kept open per worker process; a connection the
-    server closed while idle is opened again once."""
-    backend, reused = _open_mailer()
-    try:
-        backend.send_messages([message])
-    except smtplib.SMTPServerDisconnected:
-        _drop_mailer()
-        if not reused:
-            raise
-        backend, _ = _open_mailer()
-        try:
-            backend.send_messages([message])
-        except Exception:
-            _drop_mailer()
-            raise
-    except Exception:
-        _drop_mailer()
-        raise
-
-
-def _open_mailer():
-    config = repr(settings.MAILERS.get("default"))
-    if _mailer["backend"] is not None and _mailer["config"] == config:
-        return _mailer["backend"], True
-    _drop_mailer()
-    backend = mailers["default"]
-    backend.open()
-    _mailer.update(config=config, backend=backend)
-    return backend, False
-
-
-def _drop_mailer() -> None:
-    backend, _mailer["backend"] = _mailer["backend"], None
-    if backend is not None:
-        # The connection is being thrown away anyway.
-        with contextlib.suppress(Exception):
-            backend.close()
-
-
 @shared_task(
     bind=True,
     # Named as before the outbox had its own module, so messages already in the broker
@@ -428,3 +528,31 @@ def send_outgoing_mail(self, mail_id: int) -> None:
         if self.request.retries >= self.max_retries:
             mark_failed(mail_id, error)
         raise TransientMailError(redacted(error)) from None
+
+
+@shared_task(
+    bind=True,
+    name="appointments.tasks.send_outgoing_batch",
+    max_retries=settings.MAIL_MAX_RETRIES,
+)
+def send_outgoing_batch(self, mail_ids: list[int]) -> None:
+    result = deliver_batch(mail_ids=mail_ids, limit=len(mail_ids))
+    for mail_id, error in result.failed.items():
+        logger.warning("Mail %s failed permanently: %s", mail_id, redacted(error))
+    if not result.retrying:
+        return
+    error = next(iter(result.retrying.values()))
+    if self.request.retries >= self.max_retries:
+        for mail_id, row_error in result.retrying.items():
+            mark_failed(mail_id, row_error)
+        raise TransientMailError(redacted(error))
+    # Only the rows still waiting go round again; the sent and failed ones are done.
+    countdown = get_exponential_backoff_interval(
+        settings.MAIL_RETRY_BACKOFF_SECONDS,
+        self.request.retries,
+        settings.MAIL_RETRY_BACKOFF_MAX_SECONDS,
+        full_jitter=True,
+    )
+    raise self.retry(
+        args=[sorted(result.retrying)], countdown=countdown, exc=TransientMailError(redacted(error))
+    )

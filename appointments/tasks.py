@@ -1,16 +1,17 @@
 """Celery tasks: thin, taking ids, calling domain functions.
 
-The send task lives beside the delivery code in `appointments.outbox`; it is imported here
-so that Celery's autodiscovery registers it with the periodic ones.
+The send tasks (one row; a batch of rows) live beside the delivery code in
+`appointments.outbox`; they are imported here so that Celery's autodiscovery registers
+them with the periodic ones.
 """
 
 from celery import shared_task
 
 from appointments import outbox, services
-from appointments.outbox import send_outgoing_mail
+from appointments.outbox import send_outgoing_batch, send_outgoing_mail
 from appointments.services.venue import queue_day_lists
 
-__all__ = ["send_outgoing_mail"]
+__all__ = ["send_outgoing_batch", "send_outgoing_mail"]
 
 
 @shared_task

@@ -7,9 +7,15 @@ same run.
     CELERY_BROKER_URL=redis://127.0.0.1:6379/4 \\
     .venv/bin/python benchmarks/mail_dispatch.py --count 5000 --concurrency 1
 
-The worker's figure includes everything a real reminder costs: the claim, rendering three
-templates, a fresh manage-link token, the SMTP conversation, and marking the row sent.
-The smtplib loop only talks SMTP over one connection. The Redis db is flushed.
+The worker's figure includes everything a real reminder costs: the scan's claim, the
+batch claim, rendering three templates and the calendar file, a fresh manage-link token,
+building the MIME message, the SMTP conversation, and marking the row sent. The smtplib
+loop only talks SMTP over one connection, with bytes rendered beforehand. It runs once
+before and once after the pipeline, and the ratio uses their mean, because the machine's
+load (shared cores) drifts during a run. The Redis db is flushed.
+
+`--profile N` then sends N more reminders in this process under cProfile (no Celery) and
+prints where the time went.
 """
 
 import argparse
@@ -50,6 +56,7 @@ def main():
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--write", default=str(ROOT / "benchmarks" / "RESULTS-mail.md"))
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not broker.startswith("redis://") or "postgres" not in os.environ.get("DATABASE_URL", ""):
@@ -114,8 +121,16 @@ def main():
         )
         time.sleep(1)
         wait_for(lambda: _worker_ready(broker), 60, "worker")
+        rendered = _render(day)
+        before = _run_smtplib(rendered, port)
         pipeline = _run_pipeline(day, args.count)
-        baseline = _run_smtplib(day, port)
+        after = _run_smtplib(rendered, port)
+        baseline = _mean(before, after)
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        worker = None
+        if args.profile:
+            _profile(args.profile, broker)
     finally:
         if worker:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -195,28 +210,127 @@ def _run_pipeline(day, count):
     return {"elapsed": elapsed, "scan": queued_after, "rate": count / elapsed}
 
 
-def _run_smtplib(day, port):
+def _render(day):
+    """The reminders the pipeline will send, rendered beforehand from unsaved rows."""
     from email.policy import SMTP
 
     from appointments import messages
-    from appointments.models import OutgoingMail
+    from appointments.models import Booking, MailKind, OutgoingMail
 
-    mails = OutgoingMail.objects.filter(booking__day=day, kind="reminder").select_related(
-        "booking__slot__day__site__municipality"
+    bookings = Booking.objects.filter(day=day).select_related("slot__day__site__municipality")
+    rows = (
+        OutgoingMail(kind=MailKind.REMINDER, booking=b, key=f"bench:{b.pk}", context={})
+        for b in bookings
     )
-    messages = [
-        (
-            m.booking.email,
-            messages.build_message(m, manage_token=TOKEN).message(policy=SMTP).as_bytes(),
-        )
-        for m in mails
+    return [
+        (m.booking.email, messages.build_message(m, manage_token=TOKEN).message(policy=SMTP))
+        for m in rows
     ]
+
+
+def _run_smtplib(rendered, port):
+    data = [(to, message.as_bytes()) for to, message in rendered]
     started = time.monotonic()
     with smtplib.SMTP("127.0.0.1", port) as client:
-        for to, data in messages:
-            client.sendmail("termine@joblokal.example", [to], data)
+        for to, payload in data:
+            client.sendmail("termine@joblokal.example", [to], payload)
     elapsed = time.monotonic() - started
-    return {"elapsed": elapsed, "rate": len(messages) / elapsed}
+    return {"elapsed": elapsed, "rate": len(data) / elapsed}
+
+
+def _mean(before, after):
+    elapsed = (before["elapsed"] + after["elapsed"]) / 2
+    return {
+        "elapsed": elapsed,
+        "rate": (before["rate"] + after["rate"]) / 2,
+        "rates": (before["rate"], after["rate"]),
+    }
+
+
+def _profile(count, broker):
+    """Send `count` reminders in this process, without Celery: first timing each step
+    by the wall clock, then again under cProfile."""
+    import cProfile
+    import pstats
+
+    timings = _send_in_process(count, broker, _timed_steps)
+    print(f"\nWall clock per mail, {count} reminders in this process:")
+    for step, seconds in timings.most_common():
+        print(f"  {step}: {seconds * 1000 / count:.2f} ms")
+    profile = cProfile.Profile()
+    _send_in_process(count, broker, lambda: profile)
+    print(f"\ncProfile of {count} more:")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+def _send_in_process(count, broker, instrument):
+    import redis
+
+    from appointments import outbox
+    from appointments.services import reminders
+
+    day = _make_bookings(count)
+    try:
+        scan_at = day.slots.get().starts_at - timedelta(hours=23)
+        meter = instrument()
+        meter.enable()
+        reminders.queue_due_reminders(now=scan_at)
+        while outbox.deliver_batch().sent:
+            pass
+        meter.disable()
+        return getattr(meter, "totals", None)
+    finally:
+        redis.Redis.from_url(broker).flushdb()
+        _clean_up(day)
+
+
+class _timed_steps:
+    """Wraps the steps of a delivery with wall-clock timers while enabled."""
+
+    def __init__(self):
+        import collections
+        import email.message
+        import smtplib
+
+        from django.core.mail import EmailMessage
+
+        from appointments import messages, outbox
+        from appointments.services import reminders
+
+        self.totals = collections.Counter()
+        self.targets = [
+            (reminders, "queue_due_reminders", "reminder scan"),
+            (outbox, "build_message", "rendering (templates and .ics)"),
+            (messages, "calendar_file", "  of which the .ics"),
+            (EmailMessage, "message", "Django building the MIME message"),
+            (email.message.Message, "as_bytes", "serialising it (as_bytes)"),
+            (smtplib.SMTP, "sendmail", "SMTP conversation (sendmail)"),
+            (outbox, "_finish", "marking the row sent"),
+            (outbox, "claim_batch", "batch claim"),
+            (outbox, "_load", "loading the batch's rows"),
+            (outbox, "_issue_tokens", "one token insert per batch"),
+        ]
+        self.saved = []
+
+    def enable(self):
+        for owner, name, label in self.targets:
+            original = getattr(owner, name)
+            self.saved.append((owner, name, original))
+            setattr(owner, name, self._timer(original, label))
+
+    def disable(self):
+        for owner, name, original in reversed(self.saved):
+            setattr(owner, name, original)
+
+    def _timer(self, function, label):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.totals[label] += time.perf_counter() - started
+
+        return timed
 
 
 def _clean_up(day):
@@ -243,7 +357,8 @@ def _report(args, pipeline, baseline):
         "|---|---|---|---|",
         f"| scan -> outbox -> Redis -> 1 Celery worker (concurrency {args.concurrency}) -> SMTP"
         f" | {args.count} | {pipeline['elapsed']:.1f} | {pipeline['rate']:.0f} |",
-        f"| plain smtplib loop, one connection, same messages, same server"
+        f"| plain smtplib loop, one connection, same messages, same server (mean of a run"
+        f" before and after: {baseline['rates'][0]:.0f} and {baseline['rates'][1]:.0f}/s)"
         f" | {args.count} | {baseline['elapsed']:.1f} | {baseline['rate']:.0f} |",
         "",
         f"Ratio pipeline / smtplib: **{ratio:.2f}**. The scan itself (claiming {args.count}"

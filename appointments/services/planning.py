@@ -408,8 +408,9 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
         _recount_seats(day.pk)
         # Nobody is present on a cancelled day; this frees the coaches for a replacement.
         DayCoach.objects.filter(day_id=day.pk).delete()
-        for booking in bookings:
-            outbox.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
+        with outbox.publishing_in_batches():
+            for booking in bookings:
+                outbox.queue_mail(kind=MailKind.DAY_CANCELLED, booking=booking)
         venue.queue_day_cancelled(day=locked)
     day.refresh_from_db()
     return len(bookings)

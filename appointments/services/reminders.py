@@ -20,13 +20,18 @@ from appointments.models import (
     Session,
 )
 
+# Bookings claimed per transaction by the reminder scan: a cancel or move of one of them
+# waits at most for one chunk's short transaction (no SMTP in it).
+REMINDER_CHUNK = 200
+
 
 def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | None = None) -> int:
     """Queue every reminder that is due now, each exactly once; returns how many.
 
-    Each booking is claimed with a compare-and-set on its own columns (status, sequence,
-    reminded_at) in the transaction that queues the mail, so two scans, or a scan racing
-    a cancel or a move, can never queue a reminder twice or for the old time.
+    Bookings are claimed in chunks: locked, re-checked against what the scan read
+    (status, sequence, reminded_at) and stamped in the transaction that queues their
+    mail, so two scans, or a scan racing a cancel or a move, can never queue a reminder
+    twice or for the old time. Each chunk's rows go to the broker as batch tasks.
     """
     now = now or timezone.now()
     lead_hours = settings.REMINDER_LEAD_HOURS if lead_hours is None else lead_hours
@@ -38,7 +43,7 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
         ),
         to_attr="reminder_mails",
     )
-    queued = 0
+    due = []
     for booking in (
         candidates.select_related("slot")
         .prefetch_related(reminders)
@@ -46,8 +51,13 @@ def queue_due_reminders(*, now: datetime | None = None, lead_hours: list[int] | 
     ):
         sent = reminders_sent(booking)
         hours = booking.due_reminder_lead(now=now, lead_hours=lead_hours, sent=sent)
-        if hours is not None and _claim_reminder(booking, hours, now):
-            queued += 1
+        if hours is not None:
+            due.append((booking, hours))
+    queued = 0
+    # One transaction and one batch of broker messages per chunk, not one per booking.
+    with outbox.publishing_in_batches():
+        for start in range(0, len(due), REMINDER_CHUNK):
+            queued += _claim_reminders(due[start : start + REMINDER_CHUNK], now)
     return queued
 
 
@@ -63,21 +73,48 @@ def reminders_sent(booking: Booking) -> int:
 
 
 def _claim_reminder(booking: Booking, hours: int, now: datetime) -> bool:
+    return _claim_reminders([(booking, hours)], now) == 1
+
+
+def _claim_reminders(due: list[tuple[Booking, int]], now: datetime) -> int:
+    """Lock the bookings, re-check that each is as the scan read it (still confirmed,
+    not moved, not reminded since), stamp them and queue their reminders, all in one
+    transaction; returns how many were claimed."""
     with transaction.atomic():
-        claimed = Booking.objects.filter(
-            pk=booking.pk,
-            status=BookingStatus.CONFIRMED,
-            sequence=booking.sequence,
-            reminded_at=booking.reminded_at,
-        ).update(reminded_at=now)
-        if claimed:
-            outbox.queue_mail(
-                kind=MailKind.REMINDER,
-                booking=booking,
-                key=f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
-                context={"sequence": booking.sequence, "lead_hours": hours},
-            )
-    return bool(claimed)
+        current = {
+            b.pk: b
+            for b in Booking.objects.select_for_update()
+            .filter(pk__in=[booking.pk for booking, _ in due])
+            .order_by("pk")
+            .only("status", "sequence", "reminded_at")
+        }
+        claimed = [(booking, hours) for booking, hours in due if _unchanged(booking, current)]
+        Booking.objects.filter(pk__in=[booking.pk for booking, _ in claimed]).update(
+            reminded_at=now
+        )
+        # The keys are new: each names the scan time of a booking just claimed.
+        outbox.queue_new_booking_notices(
+            kind=MailKind.REMINDER,
+            notices=[
+                (
+                    booking,
+                    f"reminder:{booking.pk}:{booking.sequence}:{now:%Y%m%dT%H%M%S}",
+                    {"sequence": booking.sequence, "lead_hours": hours},
+                )
+                for booking, hours in claimed
+            ],
+        )
+    return len(claimed)
+
+
+def _unchanged(booking: Booking, current: dict[int, Booking]) -> bool:
+    row = current.get(booking.pk)
+    return (
+        row is not None
+        and row.status == BookingStatus.CONFIRMED
+        and row.sequence == booking.sequence
+        and row.reminded_at == booking.reminded_at
+    )
 
 
 def queue_programme_reminders(*, now: datetime | None = None, lead_hours: int | None = None) -> int:

@@ -1,6 +1,7 @@
 """Real processes for the mail integration tests: an aiosmtpd server in this process, a
 `celery worker` subprocess on the machine's Redis, both pointed at the test database."""
 
+import asyncio
 import contextlib
 import email
 import email.policy
@@ -39,18 +40,26 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
 
 
 class SmtpServer:
-    """aiosmtpd storing every message it accepts in a maildir."""
+    """aiosmtpd storing every message it accepts in a maildir; with a delay, it takes
+    that long to answer each message (a busy server), so a test can act mid-batch."""
 
-    def __init__(self, directory: Path, port: int):
+    def __init__(self, directory: Path, port: int, delay: float = 0):
         self.directory, self.port, self.controller = directory, port, None
+        self.delay = delay
 
     def start(self):
         from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Mailbox
 
-        self.controller = Controller(
-            Mailbox(str(self.directory)), hostname="127.0.0.1", port=self.port
-        )
+        delay = self.delay
+
+        class SlowMailbox(Mailbox):
+            async def handle_DATA(self, server, session, envelope):
+                await asyncio.sleep(delay)
+                return await super().handle_DATA(server, session, envelope)
+
+        handler = (SlowMailbox if delay else Mailbox)(str(self.directory))
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self):

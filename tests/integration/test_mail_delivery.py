@@ -113,6 +113,46 @@ def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis
     print(f"killed after {sent_before}/200; stranded {len(stranded)}; duplicates {len(twice)}")
 
 
+def test_a_worker_killed_inside_a_batch_resends_at_most_the_mail_in_flight(
+    workers, redis_url, tmp_path
+):
+    # A server taking 50 ms per message: a batch of 50 takes seconds, so the kill lands
+    # inside one. One worker process, so at most one message is in flight at the kill.
+    smtp_server = SmtpServer(tmp_path / "maildir", free_port(), delay=0.05)
+    smtp_server.start()
+    try:
+        day = f.day(on=f.future_date(5), start=clock(9), end=clock(9, 30), seats=120)
+        slot = day.slots.get()
+        for n in range(120):
+            f.booking(slot, email=f"kunde{n}@example.org")
+        first = workers.start(smtp_server.port, concurrency=1)
+        with publishing_to(redis_url):
+            assert queue_due_reminders(now=slot.starts_at - 23 * HOUR) == 120
+            wait_for(lambda: len(smtp_server.messages()) >= 10, 60, "10 reminders")
+            workers.kill(first)
+            time.sleep(0.5)  # a message the server was still storing lands now
+            accepted = len(smtp_server.messages())
+            rows = OutgoingMail.objects.filter(kind=MailKind.REMINDER)
+            recorded = rows.filter(status=MailStatus.SENT).count()
+            stranded = set(rows.filter(status=MailStatus.SENDING).values_list("pk", flat=True))
+            # The batch was cut: some of its rows were taken and never tried.
+            assert 1 < len(stranded) <= outbox.BATCH_SIZE
+            # Each accepted message was recorded at once, but perhaps the last one.
+            assert accepted - 1 <= recorded <= accepted
+            outbox.requeue_stuck_mail(older_than=timedelta(0))
+            workers.start(smtp_server.port, concurrency=1)
+            wait_for(all_sent(120, kind=MailKind.REMINDER), 120, "all 120 reminders sent")
+        time.sleep(1.5)
+        counts = Counter(m["Message-ID"] for m in smtp_server.messages())
+    finally:
+        smtp_server.stop()
+    ids = {messages.message_id(m): m.pk for m in rows}
+    assert set(counts) == set(ids), "every reminder arrived"
+    twice = [ids[mid] for mid, n in counts.items() if n > 1]
+    assert len(twice) <= accepted - recorded <= 1
+    assert set(twice) <= stranded
+
+
 def test_an_smtp_outage_delays_mail_but_loses_none(workers, redis_url, tmp_path):
     port = free_port()
     # Down: a socket that accepts connections and never answers, the worst kind of outage.
