@@ -1,21 +1,25 @@
 """The client's booking path: day page, booking form, confirmation, the manage page behind
 the secret link, and the waiting list. No account: the secret link is the only key."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
+from django.utils.http import parse_etags
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments import ics, links, services
+from appointments import day_page, ics, links, services
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -65,13 +69,6 @@ def _language() -> str:
     return get_language() or "de"
 
 
-def _slots_for_clients(now):
-    """Slots with `bookable` annotated by the same rule the booking itself applies."""
-    return Slot.objects.annotate(
-        bookable=Exists(Slot.objects.bookable(now).filter(pk=OuterRef("pk")))
-    )
-
-
 def _next_free_slots(now, *, near_day_id=None, exclude_pk=None):
     """The earliest bookable slots, those of `near_day_id` first."""
     slots = Slot.objects.bookable(now).select_related("day__site__municipality")
@@ -92,23 +89,40 @@ def _slot_unavailable(request, slot, now, *, taken):
 
 @require_GET
 def day(request, pk):
+    """The day page. Its content comes from the shared cache (see day_page); a browser
+    that already holds this version gets 304."""
     now = timezone.now()
-    # The day page counts free slots itself, so it skips for_clients' free_slots subquery.
-    day = get_object_or_404(OutreachDay.objects.for_clients_page(), pk=pk)
+    version = day_page.current_version(pk)
+    if version is None:
+        raise Http404
     times = TimeFilterForm(request.GET or None)
-    slots = _slots_for_clients(now).on(day)
-    if times.is_valid():
-        slots = slots.within(day.date, times.cleaned_data["von"], times.cleaned_data["bis"])
-    slots = list(slots)
-    context = {
-        "day": day,
-        "slots": slots,
-        "times": times,
-        "filtered": times.is_bound and times.is_valid(),
-        "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
-        "opens_later": day.is_published and now < day.booking_opens_at,
-    }
-    return render(request, "appointments/day.html", context)
+    key = day_page.cache_key(pk=pk, version=version, language=_language(), times=times)
+    page = day_page.cached(key, now)
+    if page is None:
+        page = day_page.render_page(pk=pk, times=times, now=now)
+        if page is None:
+            raise Http404
+        day_page.store(key, page, now)
+    etag = page.etag(pk=pk, version=version, visitor=_visitor(request))
+    # A pending message must be shown, so that response is never a 304.
+    if etag in parse_etags(request.headers.get("If-None-Match", "")) and not len(
+        messages.get_messages(request)
+    ):
+        response = HttpResponseNotModified()
+    else:
+        response = render(request, "appointments/day.html", {"page": page})
+    response["ETag"] = etag
+    # Browsers keep the page but ask each time; no shared cache keeps it at all.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _visitor(request) -> str:
+    """What of the visitor is on the page around the cached content (the language, the
+    CSRF token in the language switch, a logged-in coach's menu), as a short hash."""
+    who = request.user.pk if request.user.is_authenticated else ""
+    seed = f"{_language()}|{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}|{who}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 # Contact details and notes never appear in error reports.

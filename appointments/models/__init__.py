@@ -63,6 +63,9 @@ class OutreachDayQuerySet(models.QuerySet):
             free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
         )
 
+    def bump_version(self) -> int:
+        return self.update(version=F("version") + 1)
+
     def for_clients_page(self):
         """Days a client may see (not drafts) with venue and coaches' specialisms."""
         coaches = Coach.objects.prefetch_related("specialisms")
@@ -119,6 +122,9 @@ class OutreachDay(models.Model):
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("abgesagt am"), null=True, blank=True)
     cancel_reason = models.CharField(_("Grund der Absage"), max_length=300, blank=True)
+    # Raised in the transaction of every change a client sees on the day page (seats,
+    # status, times, coaches): the page cache and its ETag are keyed by it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OutreachDayQuerySet.as_manager()
 

@@ -89,19 +89,32 @@ def lock_day(day_id: int) -> OutreachDay:
     return OutreachDay.objects.select_for_update(no_key=True).get(pk=day_id)
 
 
+def touch_day(day_id: int) -> None:
+    """Raise the day's version: the cached day page of the old version is never served
+    again. Call it in the transaction that changes what the day page shows."""
+    OutreachDay.objects.filter(pk=day_id).bump_version()
+
+
 def claim_seat(slot: Slot) -> bool:
     """Take one seat if one is free. The conditional UPDATE is the guard; the
     slot_never_overbooked constraint is the database's last line behind it."""
-    return (
+    claimed = (
         Slot.objects.filter(pk=slot.pk, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
         )
         == 1
     )
+    if claimed:
+        touch_day(slot.day_id)
+    return claimed
 
 
 def release_seat(slot_id: int) -> None:
-    Slot.objects.filter(pk=slot_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+    released = Slot.objects.filter(pk=slot_id, seats_taken__gt=0).update(
+        seats_taken=F("seats_taken") - 1
+    )
+    if released:
+        OutreachDay.objects.filter(slots=slot_id).bump_version()
 
 
 def take_seat(slot_id: int, now: datetime) -> Slot:
