@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0019_sms_consent_and_staff_channels'),
+        ("appointments", "0019_sms_consent_and_staff_channels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outreachday',
-            name='version',
+            model_name="outreachday",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

@@ -75,9 +75,7 @@ def test_a_walk_in_fills_a_seat_on_the_page(client):
     day = factories.day(on=timezone.localdate(), start=time(22), end=time(23))
     coach = day.coaches.first() or factories.coach()
     assert "belegt" not in page(client, day).content.decode()
-    services.add_walk_in(
-        slot=day.slots.first(), client=factories.client_details(), user=coach.user
-    )
+    services.add_walk_in(slot=day.slots.first(), client=factories.client_details(), user=coach.user)
     assert "belegt" in page(client, day).content.decode()
 
 
