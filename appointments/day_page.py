@@ -8,17 +8,22 @@ the day beginning or ending) is covered by keeping an entry only until the next 
 moment. Nothing per visitor goes in: the entry is rendered without a request (no CSRF
 token, session, user or messages); base.html adds those around it on every request.
 
+For a visitor who is not logged in and has no message waiting, the whole page around
+the content is the same for everyone but the CSRF token of the language switch: the entry
+then also keeps that whole page with a placeholder for the token, filled in per request.
+
 A stale entry can never overbook: the booking path locks the day and re-checks the seat.
 """
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -31,6 +36,11 @@ log = logging.getLogger(__name__)
 # (which do not raise the day's version) shows within minutes.
 MAX_AGE = timedelta(minutes=10)
 KEY_PREFIX = "day-page"
+# Rendered in place of the CSRF token in a whole cached page, replaced per request.
+CSRF_MARK = "jl-csrf-mark-5b1e"
+# Only the time filter's own parameters are cached: any other query string would make a
+# key per request, and the cache would fill with copies of the same page.
+FILTER_PARAMETERS = {"von", "bis"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,11 @@ class DayPage:
     content: str
     until: datetime  # the next moment the clock alone changes what the page shows
     digest: str
+    # The whole page for visitors not logged in, CSRF_MARK for the CSRF token.
+    shell: str = ""
+
+    def with_shell(self, shell: str) -> "DayPage":
+        return replace(self, shell=shell)
 
     def etag(self, *, pk: int, version: int, visitor: str) -> str:
         return f'"{pk}-{version}-{self.digest}-{visitor}"'
@@ -54,14 +69,18 @@ def current_version(pk: int) -> int | None:
     )
 
 
-def cache_key(*, pk: int, version: int, language: str, times) -> str | None:
-    """The entry's key, or None for a time filter with errors (rendered, never stored)."""
+def cache_key(*, pk: int, version: int, language: str, request, times) -> str | None:
+    """The entry's key, or None for a page that is rendered but never stored: a time
+    filter with errors, or a query string with anything but the filter."""
     if times.is_bound and not times.is_valid():
         return None
-    # The raw values, not the cleaned ones: the form shows them back as typed.
-    raw = f"{times.data.get('von', '')}|{times.data.get('bis', '')}" if times.is_bound else "-"
-    filter_hash = hashlib.sha256(raw.encode()).hexdigest()[:16]
-    return f"{KEY_PREFIX}:{pk}:{version}:{language}:{filter_hash}"
+    parameters = dict(request.GET.lists())
+    if not set(parameters) <= FILTER_PARAMETERS or any(len(v) > 1 for v in parameters.values()):
+        return None
+    # The whole path: the form shows the raw values back, the language switch returns
+    # to the path.
+    path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+    return f"{KEY_PREFIX}:{pk}:{version}:{language}:{path_hash}"
 
 
 def cached(key: str | None, now: datetime) -> DayPage | None:
@@ -83,6 +102,25 @@ def store(key: str | None, page: DayPage, now: datetime) -> None:
         cache.set(key, page, seconds)
     except Exception:  # noqa: BLE001 - see cached()
         log.warning("day page cache unreachable", exc_info=True)
+
+
+def shared_page(request, key, page, now) -> str:
+    """The whole page as every visitor who is not logged in sees it, with this visitor's
+    CSRF token put in."""
+    if not page.shell:
+        placeholder = {"page": page, "csrf_token": CSRF_MARK}
+        shell = render_to_string("appointments/day.html", placeholder, request=request)
+        page = page.with_shell(shell)
+        store(key, page, now)
+    return page.shell.replace(CSRF_MARK, get_token(request))
+
+
+def visitor(request, language: str) -> str:
+    """What of the visitor is on the page around the cached content (the language, the
+    CSRF token in the language switch, a logged-in coach's menu), as a short hash."""
+    who = request.user.pk if request.user.is_authenticated else ""
+    seed = f"{language}|{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}|{who}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 def _slots_for_clients(now):

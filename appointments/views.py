@@ -1,8 +1,6 @@
 """The client's booking path: day page, booking form, confirmation, the manage page behind
 the secret link, and the waiting list. No account: the secret link is the only key."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
@@ -96,33 +94,28 @@ def day(request, pk):
     if version is None:
         raise Http404
     times = TimeFilterForm(request.GET or None)
-    key = day_page.cache_key(pk=pk, version=version, language=_language(), times=times)
+    key = day_page.cache_key(
+        pk=pk, version=version, language=_language(), request=request, times=times
+    )
     page = day_page.cached(key, now)
     if page is None:
         page = day_page.render_page(pk=pk, times=times, now=now)
         if page is None:
             raise Http404
         day_page.store(key, page, now)
-    etag = page.etag(pk=pk, version=version, visitor=_visitor(request))
-    # A pending message must be shown, so that response is never a 304.
-    if etag in parse_etags(request.headers.get("If-None-Match", "")) and not len(
-        messages.get_messages(request)
-    ):
+    etag = page.etag(pk=pk, version=version, visitor=day_page.visitor(request, _language()))
+    # A pending message must be shown: that visitor gets neither a 304 nor a shared page.
+    pending = len(messages.get_messages(request))
+    if etag in parse_etags(request.headers.get("If-None-Match", "")) and not pending:
         response = HttpResponseNotModified()
-    else:
+    elif request.user.is_authenticated or pending or key is None:
         response = render(request, "appointments/day.html", {"page": page})
+    else:
+        response = HttpResponse(day_page.shared_page(request, key, page, now))
     response["ETag"] = etag
     # Browsers keep the page but ask each time; no shared cache keeps it at all.
     patch_cache_control(response, private=True, no_cache=True)
     return response
-
-
-def _visitor(request) -> str:
-    """What of the visitor is on the page around the cached content (the language, the
-    CSRF token in the language switch, a logged-in coach's menu), as a short hash."""
-    who = request.user.pk if request.user.is_authenticated else ""
-    seed = f"{_language()}|{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}|{who}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 # Contact details and notes never appear in error reports.

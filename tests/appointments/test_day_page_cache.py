@@ -5,6 +5,8 @@ overbook; a browser holding the current version gets 304."""
 from datetime import time, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from appointments import services
@@ -180,8 +182,6 @@ def test_languages_and_filters_are_cached_apart(client):
 
 def test_the_cached_content_carries_nothing_of_the_visitor(client):
     """Two visitors: each page has its own CSRF token around the same shared content."""
-    from django.test import Client
-
     day = two_slot_day()
     ours = page(client, day).content.decode()
     theirs = page(Client(), day).content.decode()
@@ -193,3 +193,37 @@ def test_the_cached_content_carries_nothing_of_the_visitor(client):
     main = ours.split('<main id="main"')[1]
     assert main == theirs.split('<main id="main"')[1]
     assert "csrfmiddlewaretoken" not in main
+
+
+def test_a_logged_in_coach_gets_their_menu_and_nobody_else_does(client):
+    day = two_slot_day()
+    coach = factories.coach()
+    anonymous = Client()
+    assert "Abmelden" not in page(anonymous, day).content.decode()
+    client.force_login(coach.user)
+    assert "Abmelden" in page(client, day).content.decode()
+    assert "Abmelden" not in page(anonymous, day).content.decode()
+
+
+def test_a_query_string_beyond_the_filter_is_rendered_but_not_stored(client):
+    day = two_slot_day()
+    response = client.get(f"/tag/{day.pk}/", {"von": "09:00", "utm_source": "plakat"})
+    assert response.status_code == 200
+    assert "slot-button" in response.content.decode()
+    assert not list(cache._list_cache_files())
+    client.get(f"/tag/{day.pk}/", {"von": "09:00"})
+    assert list(cache._list_cache_files())
+
+
+def test_the_language_switch_on_a_shared_page_works(client):
+    day = two_slot_day()
+    page(client, day)
+    body = page(client, day).content.decode()
+    token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    response = strict.post(
+        "/i18n/setlang/",
+        {"csrfmiddlewaretoken": token, "language": "en", "next": f"/tag/{day.pk}/"},
+    )
+    assert response.status_code == 302
