@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments import day_page, ics, links, services
+from appointments import booking_page, day_page, ics, links, services
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -126,7 +126,9 @@ def day(request, pk):
 def book(request, pk):
     now = timezone.now()
     slot = get_object_or_404(
-        Slot.objects.select_related("day__site__municipality").exclude(day__status=DayStatus.DRAFT),
+        Slot.objects.select_related("day__site__municipality__district").exclude(
+            day__status=DayStatus.DRAFT
+        ),
         pk=pk,
     )
     if request.method != "POST":
@@ -136,8 +138,10 @@ def book(request, pk):
             if own:
                 return redirect("appointments:confirmation", reference=own)
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
-        form = BookingForm(day=slot.day, initial={"submission_key": new_submission_key()})
-        return render(request, "appointments/book.html", {"slot": slot, "form": form})
+        form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
+        html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
+        context = {"slot": slot, "form": form, "form_html": html}
+        return render(request, "appointments/book.html", context)
     if request.limited:
         return ratelimited(request)
     form = BookingForm(request.POST, day=slot.day)
