@@ -30,3 +30,8 @@ def expire_waitlist_offers() -> int:
 @shared_task
 def erase_expired_personal_data() -> dict[str, int]:
     return services.erase_expired_personal_data()
+
+
+@shared_task
+def refresh_day_figures() -> int:
+    return services.refresh_day_figures()

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics", "manage"]
+PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics"]
 
 
 def configure(args):

@@ -568,6 +568,7 @@ class BookingOutcome(models.Model):
 # Models of their own capability, in modules of their own; imported here so that Django
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
+from appointments.models.figures import DayFigures  # noqa: E402
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
 from appointments.models.programmes import (  # noqa: E402
     ApplicationStatus,
@@ -592,6 +593,7 @@ __all__ = [
     "Weekday",
     "AuditAction",
     "AuditEntry",
+    "DayFigures",
     "MailKind",
     "MailStatus",
     "OutgoingMail",

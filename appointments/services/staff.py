@@ -28,6 +28,7 @@ from appointments.services.seats import (
     claim_seat,
     create_booking_row,
     lock_day,
+    touch_day,
 )
 from coaches.models_casework import Person, PersonStatus
 
@@ -76,6 +77,8 @@ def mark_attendance(
             if booking.status == status:
                 return False
             raise StaffActionRefused(_("Dieser Termin ist schon erfasst oder abgesagt."))
+        # The statistics count attendance; their day figures follow the version.
+        touch_day(booking.day_id)
         _audit_change(user, booking, status)
     return True
 
@@ -102,6 +105,7 @@ def undo_attendance(
             if booking.outcome_recorded_at:
                 raise StaffActionRefused(_("Für diesen Termin gibt es schon ein Ergebnis."))
             raise StaffActionRefused(_("Dieser Termin ist abgesagt."))
+        touch_day(booking.day_id)
         _audit_change(user, booking, "undo")
     return True
 
@@ -140,6 +144,9 @@ def _record_walk_in(slot, client, user, submission_key, now) -> Booking:
     _refuse_before_day(day.date, now)
     # The same conditional claim as book_slot: never more seats than the slot has.
     takes_seat = claim_seat(slot)
+    if not takes_seat:
+        # An extra takes no seat, but the statistics count the walk-in.
+        touch_day(slot.day_id)
     booking = create_booking_row(
         slot,
         client,
@@ -195,6 +202,7 @@ def record_outcome(
         if current.status != BookingStatus.ATTENDED:
             raise StaffActionRefused(_("Ein Ergebnis gibt es nur, wenn die Person da war."))
         current.outcomes.exclude(code__in=codes).delete()
+        touch_day(current.day_id)
         BookingOutcome.objects.bulk_create(
             [BookingOutcome(booking=current, code=code) for code in codes],
             ignore_conflicts=True,
