@@ -16,6 +16,7 @@ What counts where (months are the months of the counselling day):
 """
 
 import csv
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -108,6 +109,14 @@ class Report:
     total: Row
     months: list[Row]  # all municipalities together, per month
     municipalities: list[Row]  # all months together, per municipality
+
+    def digest(self, language: str) -> str:
+        """A key for the rendered tables and charts: equal figures render alike."""
+        figures = [
+            (r.municipality, r.month, *(getattr(r, n) for n in COUNTS), sorted(r.outcomes.items()))
+            for r in [*self.rows, self.total]
+        ]
+        return hashlib.sha256(repr((language, figures)).encode()).hexdigest()
 
 
 def _days(start: date, end: date, site=None, district=None):
