@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics"]
+PAGES += ["manage"]
 
 
 def configure(args):
@@ -61,6 +62,11 @@ def page_requests(name, fixture):
         return lambda i: ("get", reverse("coaches:my_day"), {"date": coach_date})
     if name == "statistics":
         return lambda i: ("get", reverse("admin:appointments_statistics"), {})
+    if name == "manage":
+        from benchmarks.run import bench_manage_token
+
+        path = reverse("appointments:manage", args=[bench_manage_token(fixture)])
+        return lambda i: ("get", path, {})
     if name == "form_post":
         slots = flow_day["free_slots"]
         return lambda i: ("post", reverse("appointments:book", args=[slots[i % len(slots)]]), i)
@@ -101,8 +107,6 @@ def run_page(name, fixture, n, top):
     from django.test.utils import CaptureQueriesContext
 
     client, request = client_for(name), page_requests(name, fixture)
-    if name == "manage":
-        raise SystemExit("manage needs a token; use the benchmark suite")
     extra = {}
     if name == "day_304":
         method, path, data = request(0)
