@@ -196,6 +196,25 @@ class Server:
         self.stop()
         raise SystemExit("gunicorn did not answer /healthz within 30 s")
 
+    def worker_rss_mb(self) -> list[float]:
+        """The resident memory of each gunicorn worker (children of the master), in MB."""
+        if not self.proc:
+            return []
+        sizes = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.proc.pid:
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError, ValueError):
+                continue
+            kb = next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            )
+            sizes.append(round(kb / 1024, 1))
+        return sorted(sizes)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -878,6 +897,7 @@ def main():
                     log("racing for the last seats")
                     report["race"] = measure_race(args, server, fixture, commands)
                 report["fixture"] = fixture
+                report["worker_rss_mb"] = server.worker_rss_mb()
             server.stop()
             flush_broker()
         if not args.skip_mail:
