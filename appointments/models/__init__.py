@@ -179,35 +179,6 @@ class OutreachDay(models.Model):
         return sorted(found.values(), key=lambda s: s.name)
 
 
-class DayCoach(models.Model):
-    """A coach present on a day. The day's times are copied here so the database can
-    refuse one coach on two overlapping days (an exclusion constraint on PostgreSQL)."""
-
-    day = models.ForeignKey(
-        OutreachDay, on_delete=models.CASCADE, related_name="day_coaches", verbose_name=_("Tag")
-    )
-    coach = models.ForeignKey(
-        Coach, on_delete=models.PROTECT, related_name="day_coaches", verbose_name=_("Jobcoach")
-    )
-    starts_at = models.DateTimeField(_("Beginn"))
-    ends_at = models.DateTimeField(_("Ende"))
-
-    class Meta:
-        verbose_name = _("Jobcoach am Tag")
-        verbose_name_plural = _("Jobcoaches am Tag")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "coach"], name="one_coach_once_per_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.coach} – {self.day}"
-
-    def save(self, *args, **kwargs):
-        # The times always follow the day; they are only here for the constraint.
-        self.starts_at, self.ends_at = self.day.starts_at, self.day.ends_at
-        super().save(*args, **kwargs)
-
-
 class SlotQuerySet(models.QuerySet):
     def bookable(self, now=None):
         """Slots of published days inside the booking window that still have a seat."""
@@ -568,6 +539,7 @@ class BookingOutcome(models.Model):
 # Models of their own capability, in modules of their own; imported here so that Django
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
+from appointments.models.day_coach import DayCoach  # noqa: E402
 from appointments.models.figures import DayFigures  # noqa: E402
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
 from appointments.models.programmes import (  # noqa: E402
@@ -593,6 +565,7 @@ __all__ = [
     "Weekday",
     "AuditAction",
     "AuditEntry",
+    "DayCoach",
     "DayFigures",
     "MailKind",
     "MailStatus",
