@@ -5,7 +5,8 @@ looks the same for everyone but its submission key, so its markup is rendered by
 once (the exact markup the accessibility and HTML checks pass), kept in the cache under
 the day's version (which the coaches, and with them the topics offered, raise), and
 given a fresh submission key per request. A form with input or errors is rendered by
-crispy as before.
+crispy as before. For visitors who are not logged in and have no message waiting, the
+whole page is kept the same way, the CSRF token put in per request as on the day page.
 """
 
 import hashlib
@@ -14,8 +15,11 @@ from datetime import timedelta
 
 from crispy_forms.utils import render_crispy_form
 from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from appointments.day_page import CSRF_MARK
 from appointments.forms import new_submission_key
 
 log = logging.getLogger(__name__)
@@ -32,20 +36,45 @@ def cache_key(*, day, language: str, form) -> str:
     return f"book-form:{day.pk}:{day.version}:{language}:{fields}"
 
 
-def empty_form_html(*, form, day, language: str) -> SafeString:
-    """The markup of `form` (unbound, its submission_key initial set to KEY_MARK) with a
-    new submission key."""
-    key = cache_key(day=day, language=language, form=form)
+def _cached(key: str, render) -> str:
     try:
         html = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache only saves work
         log.warning("booking form cache unreachable", exc_info=True)
         html = None
     if html is None:
-        html = render_crispy_form(form, helper=form.helper)
+        html = render()
         try:
             cache.set(key, html, int(MAX_AGE.total_seconds()))
         except Exception:  # noqa: BLE001 - see above
             log.warning("booking form cache unreachable", exc_info=True)
+    return html
+
+
+def _form_markup(*, form, day, language: str) -> str:
+    key = cache_key(day=day, language=language, form=form)
+    return _cached(key, lambda: render_crispy_form(form, helper=form.helper))
+
+
+def empty_form_html(*, form, day, language: str) -> SafeString:
+    """The markup of `form` (unbound, its submission_key initial set to KEY_MARK) with a
+    new submission key."""
+    html = _form_markup(form=form, day=day, language=language)
     # The key is URL-safe base64: nothing in it needs escaping.
     return mark_safe(html.replace(KEY_MARK, new_submission_key()))  # noqa: S308
+
+
+def shared_page(request, *, slot, form, language: str) -> str:
+    """The whole booking page of a slot as every visitor who is not logged in sees it,
+    with this visitor's CSRF token and a new submission key put in. Kept per slot and
+    day version; the step-free days it lists elsewhere show within MAX_AGE."""
+    fields = cache_key(day=slot.day, language=language, form=form).rsplit(":", 1)[1]
+    key = f"book-page:{slot.pk}:{slot.day.version}:{language}:{fields}"
+
+    def render():
+        markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308
+        context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": CSRF_MARK}
+        return render_to_string("appointments/book.html", context, request=request)
+
+    page = _cached(key, render)
+    return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())

@@ -139,6 +139,9 @@ def book(request, pk):
                 return redirect("appointments:confirmation", reference=own)
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
         form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
+        if _shared_page_fits(request):
+            page = booking_page.shared_page(request, slot=slot, form=form, language=_language())
+            return HttpResponse(page)
         html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
         context = {"slot": slot, "form": form, "form_html": html}
         return render(request, "appointments/book.html", context)
@@ -192,6 +195,11 @@ def book(request, pk):
     form.data = form.data.copy()
     form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
     return render(request, "appointments/book.html", {"slot": slot, "form": form})
+
+
+def _shared_page_fits(request) -> bool:
+    """Whether the page this visitor sees is the one every anonymous visitor sees."""
+    return not (request.GET or request.user.is_authenticated or len(messages.get_messages(request)))
 
 
 def _origin(request) -> services.BookingOrigin | None:

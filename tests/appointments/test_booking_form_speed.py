@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.template import Context, Template
+from django.test import Client
 
 from appointments import services
 from appointments.forms import BookingForm
@@ -47,13 +48,32 @@ def test_new_coaches_on_the_day_change_the_topics_offered(client):
     assert "Gesundheit" in client.get(f"/buchen/{slot.pk}/").content.decode()
 
 
-def test_the_form_runs_three_queries(client, django_assert_num_queries):
+def test_the_form_runs_two_queries(client, django_assert_num_queries):
     slot = a_day().slots.first()
     client.get(f"/buchen/{slot.pk}/")
-    # The slot with its venue, whether it is bookable, and the step-free days nearby (its
-    # site has steps); the topics come with the cached form.
-    with django_assert_num_queries(3):
+    # The slot with its venue and whether it is bookable; the rest of the page (topics,
+    # the step-free days nearby) comes from the cache.
+    with django_assert_num_queries(2):
         client.get(f"/buchen/{slot.pk}/")
+
+
+def test_a_shared_page_carries_each_visitors_own_token_and_books(client):
+    slot = a_day().slots.first()
+    Client().get(f"/buchen/{slot.pk}/")  # another visitor fills the cache
+    strict = Client(enforce_csrf_checks=True)
+    body = strict.get(f"/buchen/{slot.pk}/").content.decode()
+    token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    data = form_data(slot.day, csrfmiddlewaretoken=token, submission_key=KEY.search(body)[1])
+    assert strict.post(f"/buchen/{slot.pk}/", data).status_code == 302
+    assert Booking.objects.count() == 1
+
+
+def test_a_logged_in_visitor_gets_a_page_of_their_own(client):
+    slot = a_day().slots.first()
+    client.get(f"/buchen/{slot.pk}/")
+    client.force_login(factories.coach().user)
+    assert "Abmelden" in client.get(f"/buchen/{slot.pk}/").content.decode()
+    assert "Abmelden" not in Client().get(f"/buchen/{slot.pk}/").content.decode()
 
 
 def test_a_booking_runs_within_its_query_budget(client, django_assert_num_queries):
