@@ -1,12 +1,12 @@
-"""The booking form's fields, rendered once per day version and language and shared.
+"""The booking form's fields, rendered once and shared.
 
 crispy-forms takes most of a booking form request to render. An empty form of a day
 looks the same for everyone but its submission key, so its markup is rendered by crispy
 once (the exact markup the accessibility and HTML checks pass), kept in the cache under
-the day's version (which the coaches, and with them the topics offered, raise), and
-given a fresh submission key per request. A form with input or errors is rendered by
-crispy as before. For visitors who are not logged in and have no message waiting, the
-whole page is kept the same way, the CSRF token put in per request as on the day page.
+the topics it offers, and given a fresh submission key per request. A form with input
+or errors is rendered by crispy as before. For visitors who are not logged in and have
+no message waiting, the whole page is kept the same way, per slot and day version, the
+CSRF token put in per request as on the day page.
 """
 
 import hashlib
@@ -26,14 +26,22 @@ log = logging.getLogger(__name__)
 
 # Matches the submission key pattern, so the form renders it like a real key.
 KEY_MARK = "jl-submission-key-mark-7c2d"
-# Specialism names and texts do not raise a day's version; they show within minutes.
+# The step-free days a page lists elsewhere do not raise this day's version; a newly
+# published one shows within this time.
 MAX_AGE = timedelta(minutes=10)
 
 
-def cache_key(*, day, language: str, form) -> str:
+def _fields_digest(form) -> str:
     # The field names are part of the key: a deploy that adds a field renders anew.
-    fields = hashlib.sha256(",".join(form.fields).encode()).hexdigest()[:12]
-    return f"book-form:{day.pk}:{day.version}:{language}:{fields}"
+    return hashlib.sha256(",".join(form.fields).encode()).hexdigest()[:12]
+
+
+def cache_key(*, day, language: str, form) -> str:
+    """The form's markup depends on the day only through the topics it offers: keyed by
+    those (one small query), a booking, which raises the day's version, keeps it."""
+    topics = list(form.fields["topics"].queryset.values_list("pk", "name", "translations"))
+    offered = hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
+    return f"book-form:{language}:{_fields_digest(form)}:{offered}"
 
 
 def _cached(key: str, render) -> str:
@@ -68,8 +76,7 @@ def shared_page(request, *, slot, form, language: str) -> str:
     """The whole booking page of a slot as every visitor who is not logged in sees it,
     with this visitor's CSRF token and a new submission key put in. Kept per slot and
     day version; the step-free days it lists elsewhere show within MAX_AGE."""
-    fields = cache_key(day=slot.day, language=language, form=form).rsplit(":", 1)[1]
-    key = f"book-page:{slot.pk}:{slot.day.version}:{language}:{fields}"
+    key = f"book-page:{slot.pk}:{slot.day.version}:{language}:{_fields_digest(form)}"
 
     def render():
         markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308
