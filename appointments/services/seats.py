@@ -1,6 +1,7 @@
 """The seat primitives every booking path shares: lock the day, claim or release a seat,
 and write the booking row. Booking, waiting list, staff actions and planning build on these."""
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,6 +157,9 @@ def normalised_email(email: str) -> str:
     return f"{local}@{domain}"
 
 
+# Every booking compares its number with each of the day's others, under the day lock;
+# parsing is the costly part, and the same numbers come up again and again.
+@functools.lru_cache(maxsize=8192)
 def normalised_phone(phone: str) -> str:
     """A phone number in E.164 (German numbers without a country code are read as German);
     anything unparsable is reduced to its digits, so spacing never makes a new person."""
