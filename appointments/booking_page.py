@@ -20,7 +20,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from appointments.day_page import CSRF_MARK
-from appointments.forms import new_submission_key
+from appointments.forms import BookingForm, new_submission_key
+from appointments.models import Slot
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ MAX_AGE = timedelta(minutes=10)
 def _fields_digest(form) -> str:
     # The field names are part of the key: a deploy that adds a field renders anew.
     return hashlib.sha256(",".join(form.fields).encode()).hexdigest()[:12]
+
+
+# The same for the whole page, known without building a form.
+FORM_SHAPE = hashlib.sha256(",".join(BookingForm.base_fields).encode()).hexdigest()[:12]
 
 
 def cache_key(*, day, language: str, form) -> str:
@@ -72,16 +77,38 @@ def empty_form_html(*, form, day, language: str) -> SafeString:
     return mark_safe(html.replace(KEY_MARK, new_submission_key()))  # noqa: S308
 
 
+def _page_key(slot_id: int, version: int, language: str) -> str:
+    return f"book-page:{slot_id}:{version}:{language}:{FORM_SHAPE}"
+
+
+def bookable_version(slot_id: int, now) -> int | None:
+    """The version of the slot's day if the slot can be booked now, else None."""
+    bookable = Slot.objects.bookable(now).filter(pk=slot_id)
+    return bookable.values_list("day__version", flat=True).first()
+
+
+def cached_page(slot_id: int, version: int, language: str) -> str | None:
+    try:
+        return cache.get(_page_key(slot_id, version, language))
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("booking form cache unreachable", exc_info=True)
+        return None
+
+
+def personalise(request, page: str) -> str:
+    """A shared page with this visitor's CSRF token and a new submission key."""
+    return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())
+
+
 def shared_page(request, *, slot, form, language: str) -> str:
     """The whole booking page of a slot as every visitor who is not logged in sees it,
     with this visitor's CSRF token and a new submission key put in. Kept per slot and
     day version; the step-free days it lists elsewhere show within MAX_AGE."""
-    key = f"book-page:{slot.pk}:{slot.day.version}:{language}:{_fields_digest(form)}"
+    key = _page_key(slot.pk, slot.day.version, language)
 
     def render():
         markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308
         context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": CSRF_MARK}
         return render_to_string("appointments/book.html", context, request=request)
 
-    page = _cached(key, render)
-    return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())
+    return personalise(request, _cached(key, render))

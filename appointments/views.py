@@ -125,6 +125,10 @@ def day(request, pk):
 @require_http_methods(["GET", "POST"])
 def book(request, pk):
     now = timezone.now()
+    if request.method != "POST":
+        shared = _shared_form_page(request, pk, now)
+        if shared is not None:
+            return shared
     slot = get_object_or_404(
         Slot.objects.select_related("day__site__municipality__district").exclude(
             day__status=DayStatus.DRAFT
@@ -195,6 +199,16 @@ def book(request, pk):
     form.data = form.data.copy()
     form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
     return render(request, "appointments/book.html", {"slot": slot, "form": form})
+
+
+def _shared_form_page(request, pk, now) -> HttpResponse | None:
+    """The booking page from the shared cache, in one query, when this visitor sees what
+    every anonymous visitor sees and the slot is bookable now; else None."""
+    if not _shared_page_fits(request):
+        return None
+    version = booking_page.bookable_version(pk, now)
+    page = booking_page.cached_page(pk, version, _language()) if version else None
+    return HttpResponse(booking_page.personalise(request, page)) if page else None
 
 
 def _shared_page_fits(request) -> bool:

@@ -9,7 +9,7 @@ from django.test import Client
 
 from appointments import services
 from appointments.forms import BookingForm
-from appointments.models import Booking
+from appointments.models import Booking, Slot
 from tests import factories
 from tests.appointments.test_booking_form import a_day, form_data
 
@@ -48,13 +48,22 @@ def test_new_coaches_on_the_day_change_the_topics_offered(client):
     assert "Gesundheit" in client.get(f"/buchen/{slot.pk}/").content.decode()
 
 
-def test_the_form_runs_two_queries(client, django_assert_num_queries):
+def test_the_form_runs_one_query(client, django_assert_num_queries):
     slot = a_day().slots.first()
     client.get(f"/buchen/{slot.pk}/")
-    # The slot with its venue and whether it is bookable; the rest of the page (topics,
-    # the step-free days nearby) comes from the cache.
-    with django_assert_num_queries(2):
+    # Whether the slot is bookable, with its day's version; the page (venue, topics, the
+    # step-free days nearby) comes from the cache. Three before the cache.
+    with django_assert_num_queries(1):
         client.get(f"/buchen/{slot.pk}/")
+
+
+def test_a_full_slot_is_never_served_from_the_cache(client):
+    slot = a_day().slots.first()
+    client.get(f"/buchen/{slot.pk}/")
+    # Filled behind the cache's back, without raising the version.
+    Slot.objects.filter(pk=slot.pk).update(seats_taken=1)
+    response = client.get(f"/buchen/{slot.pk}/")
+    assert response.status_code == 409
 
 
 def test_a_shared_page_carries_each_visitors_own_token_and_books(client):
