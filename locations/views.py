@@ -76,6 +76,8 @@ def start(request):
         "page": page,
         "municipalities": page.object_list,
         "cards": _cards(page.object_list, now),
+        # Read once: the template both counts and lists them.
+        "district_choices": list(iter(search.fields["landkreis"].choices)),
         "search": search,
         "no_match": no_match,
         "now": now,
