@@ -102,7 +102,7 @@ def _merge(pairs):
     return merged.items()
 
 
-def run_page(name, fixture, n, top):
+def run_page(name, fixture, n, top, sort="cumulative"):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -134,7 +134,7 @@ def run_page(name, fixture, n, top):
         elapsed = time.perf_counter() - started
     sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats("cumulative")
+    stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats(sort)
     stats.print_stats(top)
     print(f"\n## {name}: {n} requests, statuses {statuses}")
     print(
@@ -152,13 +152,14 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--pages", default="day,form,form_post")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key, e.g. tottime")
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit("set BENCH_DATABASE_URL or --database-url")
     configure(args)
     fixture = json.loads((ROOT / "benchmarks" / "var" / "fixture.json").read_text())
     for name in args.pages.split(","):
-        run_page(name, fixture, args.requests, args.top)
+        run_page(name, fixture, args.requests, args.top, args.sort)
 
 
 if __name__ == "__main__":
