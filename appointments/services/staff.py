@@ -68,6 +68,9 @@ def mark_attendance(
     status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
     _refuse_before_day(booking.day.date, now)
     with transaction.atomic():
+        # The statistics count attendance; their day figures follow the version. Raised
+        # first: every path takes the day's row before a booking's, so none deadlocks.
+        touch_day(booking.day_id)
         # Conditional on the status, so two coaches clicking at once change it once.
         changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
             status=status, updated_at=now
@@ -77,8 +80,6 @@ def mark_attendance(
             if booking.status == status:
                 return False
             raise StaffActionRefused(_("Dieser Termin ist schon erfasst oder abgesagt."))
-        # The statistics count attendance; their day figures follow the version.
-        touch_day(booking.day_id)
         _audit_change(user, booking, status)
     return True
 
@@ -90,6 +91,7 @@ def undo_attendance(
     outcome is recorded, so no outcome is left on a booking nobody attended."""
     now = now or timezone.now()
     with transaction.atomic():
+        touch_day(booking.day_id)  # first, as in mark_attendance
         changed = Booking.objects.filter(
             pk=booking.pk,
             status__in=[BookingStatus.ATTENDED, BookingStatus.NO_SHOW],
@@ -105,7 +107,6 @@ def undo_attendance(
             if booking.outcome_recorded_at:
                 raise StaffActionRefused(_("Für diesen Termin gibt es schon ein Ergebnis."))
             raise StaffActionRefused(_("Dieser Termin ist abgesagt."))
-        touch_day(booking.day_id)
         _audit_change(user, booking, "undo")
     return True
 
@@ -197,12 +198,12 @@ def record_outcome(
     if last and follow_up_on > last:
         raise StaffActionRefused(follow_up_too_late_message(last))
     with transaction.atomic():
+        touch_day(booking.day_id)  # first, as in mark_attendance
         # Locked so two coaches saving at once do not mix their codes.
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status != BookingStatus.ATTENDED:
             raise StaffActionRefused(_("Ein Ergebnis gibt es nur, wenn die Person da war."))
         current.outcomes.exclude(code__in=codes).delete()
-        touch_day(current.day_id)
         BookingOutcome.objects.bulk_create(
             [BookingOutcome(booking=current, code=code) for code in codes],
             ignore_conflicts=True,
