@@ -94,3 +94,11 @@ def test_the_erasure_changes_no_figure_even_when_every_day_is_counted_again(old_
     DayFigures.objects.all().delete()  # counted from the erased bookings, from scratch
     after = statistics.collect(**span)
     assert as_tuples(after) == as_tuples(before)
+
+
+def test_the_beat_task_rebuilds_what_is_stale_and_then_nothing(fixture):  # noqa: F811
+    from appointments import tasks
+
+    assert tasks.refresh_day_figures.delay().get() == 5
+    assert tasks.refresh_day_figures.delay().get() == 0
+    assert services.stale_days().count() == 0
