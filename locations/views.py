@@ -10,6 +10,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -29,6 +30,7 @@ CARD = "locations/includes/municipality_card.html"
 # Municipality names and villages, and specialism names, do not raise a day's version;
 # an edit of them shows within this time.
 CARD_SECONDS = 600
+SELECTED = mark_safe(" selected")
 SLOTS_PER_SITE = 3
 # A page of municipalities: the whole country has thousands, a Landkreis a few dozen.
 MUNICIPALITIES_PER_PAGE = 24
@@ -76,13 +78,40 @@ def start(request):
         "page": page,
         "municipalities": page.object_list,
         "cards": _cards(page.object_list, now),
-        # Read once: the template both counts and lists them.
-        "district_choices": list(iter(search.fields["landkreis"].choices)),
+        **_district_select(search),
         "search": search,
         "no_match": no_match,
         "now": now,
     }
     return render(request, "locations/start.html", context)
+
+
+def _district_select(search) -> dict:
+    """The Landkreise for the search form's select, as (value, label) pairs and as ready
+    <option> markup: across the country there are hundreds, too many to read through the
+    ORM and render through the template on every visit. The list is kept for minutes
+    (a Landkreis gets its first active municipality rarely)."""
+    key = f"start-districts:{get_language()}"
+    try:
+        choices = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        choices = None
+    if choices is None:
+        choices = [(str(v), str(label)) for v, label in search.fields["landkreis"].choices]
+        try:
+            cache.set(key, choices, CARD_SECONDS)
+        except Exception:  # noqa: BLE001 - see above
+            log.warning("start page cache unreachable", exc_info=True)
+    chosen = search["landkreis"].value()
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (v, SELECTED if chosen is not None and v == str(chosen) else "", label)
+            for v, label in choices
+        ),
+    )
+    return {"district_choices": choices, "district_options": options}
 
 
 def _card_key(municipality, now) -> str:

@@ -14,9 +14,10 @@ def test_a_second_visit_reads_no_coaches_or_specialisms(client, django_assert_nu
     coach = factories.coach(specialisms=[factories.specialism("Familie und Beruf")])
     factories.day(coaches=[coach])
     client.get("/")
-    # The municipalities (counted, then listed), the Landkreise, the days with their
-    # free counts; the coaches and their specialisms only for a card rendered anew.
-    with django_assert_num_queries(4):
+    # The municipalities (counted, then listed), the days with their free counts; the
+    # Landkreise come from the cache, the coaches and their specialisms are read only for
+    # a card rendered anew.
+    with django_assert_num_queries(3):
         body = client.get("/").content.decode()
     assert "Familie und Beruf" in body
 
@@ -45,3 +46,13 @@ def test_cards_are_cached_per_language(client):
     assert "Termine frei" in client.get("/").content.decode()
     english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Termine frei" not in english
+
+
+def test_the_landkreis_select_keeps_the_choice(client):
+    factories.day()
+    factories.day(factories.site(factories.municipality("Peine", district="Peine")))
+    factories.municipality("Goslar", district="Goslar")  # no days: still listed
+    body = client.get("/", {"landkreis": "Peine"}).content.decode()
+    assert '<option value="Peine" selected>Peine</option>' in body
+    assert '<option value="Landkreis Celle">Landkreis Celle</option>' in body
+    assert body.count(" selected>") == 1
