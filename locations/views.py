@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -30,7 +30,6 @@ CARD = "locations/includes/municipality_card.html"
 # Municipality names and villages, and specialism names, do not raise a day's version;
 # an edit of them shows within this time.
 CARD_SECONDS = 600
-SELECTED = mark_safe(" selected")
 SLOTS_PER_SITE = 3
 # A page of municipalities: the whole country has thousands, a Landkreis a few dozen.
 MUNICIPALITIES_PER_PAGE = 24
@@ -90,28 +89,28 @@ def _district_select(search) -> dict:
     """The Landkreise for the search form's select, as (value, label) pairs and as ready
     <option> markup: across the country there are hundreds, too many to read through the
     ORM and render through the template on every visit. The list is kept for minutes
-    (a Landkreis gets its first active municipality rarely)."""
+    (a Landkreis gets its first active municipality rarely), already escaped."""
     key = f"start-districts:{get_language()}"
     try:
         choices = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache only saves work
         choices = None
     if choices is None:
-        choices = [(str(v), str(label)) for v, label in search.fields["landkreis"].choices]
+        choices = [
+            (escape(str(v)), escape(str(label))) for v, label in search.fields["landkreis"].choices
+        ]
         try:
             cache.set(key, choices, CARD_SECONDS)
         except Exception:  # noqa: BLE001 - see above
             log.warning("start page cache unreachable", exc_info=True)
     chosen = search["landkreis"].value()
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (v, SELECTED if chosen is not None and v == str(chosen) else "", label)
-            for v, label in choices
-        ),
+    chosen = None if chosen is None else escape(str(chosen))
+    options = "".join(
+        f'<option value="{v}"{" selected" if v == chosen else ""}>{label}</option>'
+        for v, label in choices
     )
-    return {"district_choices": choices, "district_options": options}
+    # Every value and label was escaped above.
+    return {"district_choices": choices, "district_options": mark_safe(options)}  # noqa: S308
 
 
 def _card_key(municipality, now) -> str:
