@@ -448,6 +448,7 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
             "report": report,
             "outcome_codes": OutcomeCode.choices,
             "charts": statistics.charts_for(report),
+            "report_digest": report.digest(get_language()),
             "csv_url": reverse("admin:appointments_statistics_csv")
             + ("?" + request.GET.urlencode() if request.GET else ""),
         }

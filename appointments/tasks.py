@@ -42,3 +42,8 @@ def erase_expired_personal_data() -> dict[str, int]:
 @shared_task
 def send_venue_day_lists() -> int:
     return queue_day_lists()
+
+
+@shared_task
+def refresh_day_figures() -> int:
+    return services.refresh_day_figures()

@@ -3,19 +3,21 @@ the secret link, and the waiting list. No account: the secret link is the only k
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
+from django.utils.http import parse_etags
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments import ics, links, services
+from appointments import booking_page, day_page, ics, links, services
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -65,13 +67,6 @@ def _language() -> str:
     return get_language() or "de"
 
 
-def _slots_for_clients(now):
-    """Slots with `bookable` annotated by the same rule the booking itself applies."""
-    return Slot.objects.annotate(
-        bookable=Exists(Slot.objects.bookable(now).filter(pk=OuterRef("pk")))
-    )
-
-
 def _next_free_slots(now, *, near_day_id=None, exclude_pk=None):
     """The earliest bookable slots, those of `near_day_id` first."""
     slots = Slot.objects.bookable(now).select_related("day__site__municipality")
@@ -92,23 +87,35 @@ def _slot_unavailable(request, slot, now, *, taken):
 
 @require_GET
 def day(request, pk):
+    """The day page. Its content comes from the shared cache (see day_page); a browser
+    that already holds this version gets 304."""
     now = timezone.now()
-    # The day page counts free slots itself, so it skips for_clients' free_slots subquery.
-    day = get_object_or_404(OutreachDay.objects.for_clients_page(), pk=pk)
+    version = day_page.current_version(pk)
+    if version is None:
+        raise Http404
     times = TimeFilterForm(request.GET or None)
-    slots = _slots_for_clients(now).on(day)
-    if times.is_valid():
-        slots = slots.within(day.date, times.cleaned_data["von"], times.cleaned_data["bis"])
-    slots = list(slots)
-    context = {
-        "day": day,
-        "slots": slots,
-        "times": times,
-        "filtered": times.is_bound and times.is_valid(),
-        "can_wait": day.takes_waitlist(now) and not any(slot.bookable for slot in slots),
-        "opens_later": day.is_published and now < day.booking_opens_at,
-    }
-    return render(request, "appointments/day.html", context)
+    key = day_page.cache_key(
+        pk=pk, version=version, language=_language(), request=request, times=times
+    )
+    page = day_page.cached(key, now)
+    if page is None:
+        page = day_page.render_page(pk=pk, times=times, now=now)
+        if page is None:
+            raise Http404
+        day_page.store(key, page, now)
+    etag = page.etag(pk=pk, version=version, visitor=day_page.visitor(request, _language()))
+    # A pending message must be shown: that visitor gets neither a 304 nor a shared page.
+    pending = len(messages.get_messages(request))
+    if etag in parse_etags(request.headers.get("If-None-Match", "")) and not pending:
+        response = HttpResponseNotModified()
+    elif request.user.is_authenticated or pending or key is None:
+        response = render(request, "appointments/day.html", {"page": page})
+    else:
+        response = HttpResponse(day_page.shared_page(request, key, page, now))
+    response["ETag"] = etag
+    # Browsers keep the page but ask each time; no shared cache keeps it at all.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 # Contact details and notes never appear in error reports.
@@ -118,8 +125,14 @@ def day(request, pk):
 @require_http_methods(["GET", "POST"])
 def book(request, pk):
     now = timezone.now()
+    if request.method != "POST":
+        shared = _shared_form_page(request, pk, now)
+        if shared is not None:
+            return shared
     slot = get_object_or_404(
-        Slot.objects.select_related("day__site__municipality").exclude(day__status=DayStatus.DRAFT),
+        Slot.objects.select_related("day__site__municipality__district").exclude(
+            day__status=DayStatus.DRAFT
+        ),
         pk=pk,
     )
     if request.method != "POST":
@@ -129,8 +142,13 @@ def book(request, pk):
             if own:
                 return redirect("appointments:confirmation", reference=own)
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
-        form = BookingForm(day=slot.day, initial={"submission_key": new_submission_key()})
-        return render(request, "appointments/book.html", {"slot": slot, "form": form})
+        form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
+        if _shared_page_fits(request):
+            page = booking_page.shared_page(request, slot=slot, form=form, language=_language())
+            return HttpResponse(page)
+        html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
+        context = {"slot": slot, "form": form, "form_html": html}
+        return render(request, "appointments/book.html", context)
     if request.limited:
         return ratelimited(request)
     form = BookingForm(request.POST, day=slot.day)
@@ -181,6 +199,21 @@ def book(request, pk):
     form.data = form.data.copy()
     form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
     return render(request, "appointments/book.html", {"slot": slot, "form": form})
+
+
+def _shared_form_page(request, pk, now) -> HttpResponse | None:
+    """The booking page from the shared cache, in one query, when this visitor sees what
+    every anonymous visitor sees and the slot is bookable now; else None."""
+    if not _shared_page_fits(request):
+        return None
+    version = booking_page.bookable_version(pk, now)
+    page = booking_page.cached_page(pk, version, _language()) if version else None
+    return HttpResponse(booking_page.personalise(request, page)) if page else None
+
+
+def _shared_page_fits(request) -> bool:
+    """Whether the page this visitor sees is the one every anonymous visitor sees."""
+    return not (request.GET or request.user.is_authenticated or len(messages.get_messages(request)))
 
 
 def _origin(request) -> services.BookingOrigin | None:

@@ -119,6 +119,8 @@ def pages(r):
             f"{fmt(int(non2xx or 0))} |"
         )
     lines.append("")
+    if r.get("worker_rss_mb"):
+        lines += [f"Memory after the run: RSS of each gunicorn worker {r['worker_rss_mb']} MB.", ""]
     if r.get("flow"):
         f = r["flow"]
         lines += [
@@ -251,6 +253,17 @@ def targets(r):
     if day_share is not None:
         verdict = "met" if day_share >= TARGET_DAY_SHARE else "MISSED"
         lines.append(f"- Day page ≥ 25% of the bare view's req/s: {pct(day_share)}, **{verdict}**.")
+    # Issue 19's further targets, each a share of the bare view's req/s.
+    for key, share in (("form", 0.15), ("manage", 0.15), ("start", 0.10), ("coach_day", 0.10)):
+        got = ratio(p.get(key, {}).get("rps"), p.get("bare", {}).get("rps"))
+        if got is not None:
+            verdict = "met" if got >= share else "MISSED"
+            goal = f"- {key} ≥ {share:.0%} of the bare view's req/s"
+            lines.append(f"{goal}: {pct(got)}, **{verdict}**.")
+    p50 = p.get("statistics", {}).get("p50")
+    if p50 is not None:
+        verdict = "met" if p50 <= 100 else "MISSED"
+        lines.append(f"- Statistics for one Landkreis p50 ≤ 100 ms: {fmt(p50)} ms, **{verdict}**.")
     c = r.get("curve") or {}
     if len(c) > 1:
         first, last = list(c)[0], list(c)[-1]

@@ -61,6 +61,11 @@ PAGES = {
         "auth": "coach",
         "label": "coach's day",
     },
+    "manage": {
+        "names": ["appointments:manage"],
+        "args": "manage_token",
+        "label": "manage page (secret link)",
+    },
     "statistics": {
         "names": ["admin:appointments_statistics", "appointments:statistics"],
         "auth": "admin",
@@ -191,6 +196,25 @@ class Server:
         self.stop()
         raise SystemExit("gunicorn did not answer /healthz within 30 s")
 
+    def worker_rss_mb(self) -> list[float]:
+        """The resident memory of each gunicorn worker (children of the master), in MB."""
+        if not self.proc:
+            return []
+        sizes = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.proc.pid:
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError, ValueError):
+                continue
+            kb = next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            )
+            sizes.append(round(kb / 1024, 1))
+        return sorted(sizes)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -250,6 +274,8 @@ def resolve(key, fixture):
         args = [fixture["book_day"]["day"]]
     elif page.get("args") == "book_slot":
         args = [fixture["book_day"]["free_slots"][0]]
+    elif page.get("args") == "manage_token":
+        args = [bench_manage_token(fixture)]
     for name in page["names"]:
         try:
             path = reverse(name, args=args)
@@ -258,6 +284,15 @@ def resolve(key, fixture):
         query = page.get("query", "").format(coach_date=fixture["coach_day"]["date"])
         return path + (f"?{query}" if query else ""), None
     return None, f"no URL named {' or '.join(page['names'])} in this code base"
+
+
+def bench_manage_token(fixture) -> str:
+    """The secret link of a confirmed booking on the day page's day: generate.py stores the
+    hash of "bench-<id>-<reference>" as each booking's token."""
+    from appointments.models import Booking
+
+    booking = Booking.objects.filter(day_id=fixture["book_day"]["day"]).confirmed().first()
+    return f"bench-{booking.pk}-{booking.reference}"
 
 
 def reset_bench_bookings(fixture, domain):
@@ -714,6 +749,15 @@ def generate(args, bookings, commands):
     fixture = json.loads((VAR / "fixture.json").read_text())
     fixture["wall_seconds"] = round(time.monotonic() - started, 1)
     fixture["log"] = out.stdout
+    # What the beat task keeps current: the statistics' figures of every day.
+    cmd = [PY, "manage.py", "refresh_statistics"]
+    commands.append(shlex.join(cmd))
+    started = time.monotonic()
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if out.returncode:
+        raise SystemExit(f"refresh_statistics failed:\n{out.stdout}\n{out.stderr}")
+    fixture["figures_seconds"] = round(time.monotonic() - started, 1)
+    fixture["log"] += f"  statistics figures: {out.stdout.strip()}  {fixture['figures_seconds']}s\n"
     return fixture
 
 
@@ -853,6 +897,7 @@ def main():
                     log("racing for the last seats")
                     report["race"] = measure_race(args, server, fixture, commands)
                 report["fixture"] = fixture
+                report["worker_rss_mb"] = server.worker_rss_mb()
             server.stop()
             flush_broker()
         if not args.skip_mail:

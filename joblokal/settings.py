@@ -429,6 +429,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Deletion on schedule (RETENTION_DAYS). Hourly rather than daily: a run missed while
     # no worker was up is caught up within the hour, and a run with nothing due is cheap.
+    # The statistics page rebuilds stale day figures of what it shows; this keeps that
+    # work small by doing it in the background.
+    "refresh-day-figures": {
+        "task": "appointments.tasks.refresh_day_figures",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 10 * 60},
+    },
     "erase-expired-personal-data": {
         "task": "appointments.tasks.erase_expired_personal_data",
         "schedule": timedelta(hours=1),

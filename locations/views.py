@@ -1,18 +1,35 @@
 import difflib
+import hashlib
+import logging
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, Window
+from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
+from coaches.models import Coach
 from locations.forms import MunicipalitySearchForm
 from locations.models import District, Municipality, fold, split_list
 
+log = logging.getLogger(__name__)
+
 DAYS_PER_MUNICIPALITY = 3
+# What a card shows of a day; the rest of the row is never read.
+DAY_FIELDS = ["date", "starts_at", "ends_at", "status", "version", "site__name"]
+DAY_FIELDS += ["site__municipality"]
+CARD = "locations/includes/municipality_card.html"
+# Municipality names and villages, and specialism names, do not raise a day's version;
+# an edit of them shows within this time.
+CARD_SECONDS = 600
 SLOTS_PER_SITE = 3
 # A page of municipalities: the whole country has thousands, a Landkreis a few dozen.
 MUNICIPALITIES_PER_PAGE = 24
@@ -45,10 +62,12 @@ def start(request):
         found = _similar_places(search.filter_district(municipalities), search.cleaned_data["q"])
     page = Paginator(found, MUNICIPALITIES_PER_PAGE).get_page(request.GET.get("seite"))
     days = _first_rows(
-        OutreachDay.objects.for_clients(now)
-        .published()
+        OutreachDay.objects.published()
         .upcoming(now)
-        .filter(site__municipality__in=[m.pk for m in page]),
+        .with_free_slots(now)
+        .filter(site__municipality__in=[m.pk for m in page])
+        .select_related("site")
+        .only(*DAY_FIELDS),
         partition_by=F("site__municipality"),
         limit=DAYS_PER_MUNICIPALITY,
     )
@@ -60,11 +79,75 @@ def start(request):
     context = {
         "page": page,
         "municipalities": page.object_list,
+        "cards": _cards(page.object_list, now),
+        **_district_select(search),
         "search": search,
         "no_match": no_match,
         "now": now,
     }
     return render(request, "locations/start.html", context)
+
+
+def _district_select(search) -> dict:
+    """The Landkreise for the search form's select, as (value, label) pairs and as ready
+    <option> markup: across the country there are hundreds, too many to read through the
+    ORM and render through the template on every visit. The list is kept for minutes
+    (a Landkreis gets its first active municipality rarely), already escaped."""
+    key = f"start-districts:{get_language()}"
+    try:
+        choices = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        choices = None
+    if choices is None:
+        choices = [
+            (escape(str(v)), escape(str(label))) for v, label in search.fields["landkreis"].choices
+        ]
+        try:
+            cache.set(key, choices, CARD_SECONDS)
+        except Exception:  # noqa: BLE001 - see above
+            log.warning("start page cache unreachable", exc_info=True)
+    chosen = search["landkreis"].value()
+    chosen = None if chosen is None else escape(str(chosen))
+    options = "".join(
+        f'<option value="{v}"{" selected" if v == chosen else ""}>{label}</option>'
+        for v, label in choices
+    )
+    # Every value and label was escaped above.
+    return {"district_choices": choices, "district_options": mark_safe(options)}  # noqa: S308
+
+
+def _card_key(municipality, now) -> str:
+    """What a card shows that can change: its days' versions (raised by every seat,
+    status, time or coach change), free counts and whether booking has opened."""
+    days = [
+        (d.pk, d.version, d.free_slots, d.booking_opens_at > now) for d in municipality.next_days
+    ]
+    state = hashlib.sha256(repr(days).encode()).hexdigest()[:24]
+    return f"start-card:{get_language()}:{municipality.pk}:{state}"
+
+
+def _cards(municipalities, now) -> list[str]:
+    """The rendered card of each municipality, from the cache where its days are unchanged.
+    Only the cards rendered anew read the days' coaches and specialisms."""
+    keys = {m.pk: _card_key(m, now) for m in municipalities}
+    try:
+        cached = cache.get_many(keys.values())
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("start page cache unreachable", exc_info=True)
+        cached = {}
+    missing = [m for m in municipalities if keys[m.pk] not in cached]
+    prefetch_related_objects(
+        [day for m in missing for day in m.next_days],
+        Prefetch("coaches", queryset=Coach.objects.only("pk").prefetch_related("specialisms")),
+    )
+    fresh = {keys[m.pk]: render_to_string(CARD, {"municipality": m, "now": now}) for m in missing}
+    if fresh:
+        try:
+            cache.set_many(fresh, CARD_SECONDS)
+        except Exception:  # noqa: BLE001 - see above
+            log.warning("start page cache unreachable", exc_info=True)
+    cards = cached | fresh
+    return [mark_safe(cards[keys[m.pk]]) for m in municipalities]  # noqa: S308 - rendered here
 
 
 def _similar_places(municipalities, query: str):

@@ -47,6 +47,9 @@ class OutreachDayQuerySet(models.QuerySet):
             free_slots=Coalesce(Subquery(free, output_field=models.IntegerField()), 0)
         )
 
+    def bump_version(self) -> int:
+        return self.update(version=F("version") + 1)
+
     def for_clients_page(self):
         """Days a client may see (not drafts) with venue and coaches' specialisms."""
         coaches = Coach.objects.prefetch_related("specialisms")
@@ -103,6 +106,9 @@ class OutreachDay(models.Model):
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("abgesagt am"), null=True, blank=True)
     cancel_reason = models.CharField(_("Grund der Absage"), max_length=300, blank=True)
+    # Raised in the transaction of every change a client sees on the day page (seats,
+    # status, times, coaches): the page cache and its ETag are keyed by it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OutreachDayQuerySet.as_manager()
 
@@ -155,35 +161,6 @@ class OutreachDay(models.Model):
         """The specialisms of the coaches present, each once; uses prefetched coaches."""
         found = {s.pk: s for coach in self.coaches.all() for s in coach.specialisms.all()}
         return sorted(found.values(), key=lambda s: s.name)
-
-
-class DayCoach(models.Model):
-    """A coach present on a day. The day's times are copied here so the database can
-    refuse one coach on two overlapping days (an exclusion constraint on PostgreSQL)."""
-
-    day = models.ForeignKey(
-        OutreachDay, on_delete=models.CASCADE, related_name="day_coaches", verbose_name=_("Tag")
-    )
-    coach = models.ForeignKey(
-        Coach, on_delete=models.PROTECT, related_name="day_coaches", verbose_name=_("Jobcoach")
-    )
-    starts_at = models.DateTimeField(_("Beginn"))
-    ends_at = models.DateTimeField(_("Ende"))
-
-    class Meta:
-        verbose_name = _("Jobcoach am Tag")
-        verbose_name_plural = _("Jobcoaches am Tag")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "coach"], name="one_coach_once_per_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.coach} – {self.day}"
-
-    def save(self, *args, **kwargs):
-        # The times always follow the day; they are only here for the constraint.
-        self.starts_at, self.ends_at = self.day.starts_at, self.day.ends_at
-        super().save(*args, **kwargs)
 
 
 class SlotQuerySet(models.QuerySet):
@@ -517,6 +494,8 @@ class BookingOutcome(models.Model):
 # registers them and `appointments.models` names every model of the app.
 from appointments.models.audit import AuditAction, AuditEntry  # noqa: E402
 from appointments.models.calls import Call, CallReason  # noqa: E402, F401
+from appointments.models.day_coach import DayCoach  # noqa: E402
+from appointments.models.figures import DayFigures  # noqa: E402
 from appointments.models.outbox import MailKind, MailStatus, OutgoingMail  # noqa: E402
 from appointments.models.programmes import (  # noqa: E402
     ApplicationStatus,
@@ -545,6 +524,8 @@ __all__ = [
     "Weekday",
     "AuditAction",
     "AuditEntry",
+    "DayCoach",
+    "DayFigures",
     "MailKind",
     "MailStatus",
     "OutgoingMail",

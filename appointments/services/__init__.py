@@ -10,6 +10,7 @@ re-implements a rule. Every public name is importable from here.
 - staff: attendance, walk-ins, outcomes, follow-ups and the access log
 - privacy: erasure on schedule, the client's export and erasure
 - reminders: the periodic reminder scan
+- figures: the statistics' stored counts per day, rebuilt when a day's version moves on
 - programmes: cohort sessions, enrolment, attendance and leaving a programme
 - applications: the public application for a programme place
 - calls: call lists for clients reached by neither mail nor SMS
@@ -27,6 +28,7 @@ from appointments.services.applications import (
 from appointments.services.booking import book_slot, cancel_booking, move_booking, move_targets
 from appointments.services.calls import mark_call_done, queue_reminder_calls, record_calls
 from appointments.services.desk import desk_cancel_booking, desk_move_booking
+from appointments.services.figures import refresh_day_figures, stale_days
 from appointments.services.planning import (
     MAX_SERIES_DAYS,
     SERIES_RULE_FIELDS,
@@ -170,6 +172,8 @@ __all__ = [
     "normalised_phone",
     "offer_freed_seat",
     "publish_day",
+    "refresh_day_figures",
+    "stale_days",
     "preview_series",
     "publish_days",
     "publish_next_days",

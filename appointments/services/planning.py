@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from appointments.services import venue
 from appointments.services.calls import record_calls
 from appointments.services.seats import (
     lock_day,
+    touch_day,
 )
 from coaches.models import Coach, Team
 from locations.models import Site
@@ -71,13 +72,16 @@ def build_slots(*, day: OutreachDay) -> list[Slot]:
 
 def assign_coaches(*, day: OutreachDay, coaches) -> None:
     """Set the coaches present on a day, copying its times for the overlap constraint."""
-    day.day_coaches.exclude(coach__in=coaches).delete()
+    removed, _by_model = day.day_coaches.exclude(coach__in=coaches).delete()
     present = set(day.day_coaches.values_list("coach_id", flat=True))
-    DayCoach.objects.bulk_create(
+    added = DayCoach.objects.bulk_create(
         DayCoach(day=day, coach=coach, starts_at=day.starts_at, ends_at=day.ends_at)
         for coach in coaches
         if coach.pk not in present
     )
+    if removed or added:
+        # The day page lists the specialisms of the coaches present.
+        touch_day(day.pk)
 
 
 @transaction.atomic
@@ -124,7 +128,7 @@ def publish_day(*, day: OutreachDay) -> bool:
 
 def _publish(day: OutreachDay) -> bool:
     updated = OutreachDay.objects.filter(pk=day.pk, status=DayStatus.DRAFT).update(
-        status=DayStatus.PUBLISHED, published_at=timezone.now()
+        status=DayStatus.PUBLISHED, published_at=timezone.now(), version=F("version") + 1
     )
     day.refresh_from_db(fields=["status", "published_at"])
     return updated == 1
@@ -383,7 +387,10 @@ def cancel_day(*, day: OutreachDay, reason: str, now=None) -> int:
         if locked.ends_at <= now and locked.status == DayStatus.PUBLISHED:
             raise PlanningError([_("Dieser Tag hat schon stattgefunden.")])
         OutreachDay.objects.filter(pk=day.pk).update(
-            status=DayStatus.CANCELLED, cancelled_at=now, cancel_reason=reason
+            status=DayStatus.CANCELLED,
+            cancelled_at=now,
+            cancel_reason=reason,
+            version=F("version") + 1,
         )
         bookings = list(Booking.objects.filter(day_id=day.pk).confirmed())
         # Whoever is reached by neither mail nor SMS goes on the call list (invariant 10),
@@ -425,6 +432,7 @@ def _recount_seats(day_id: int) -> None:
         .values("n")
     )
     Slot.objects.filter(day_id=day_id).update(seats_taken=Coalesce(Subquery(taken), 0))
+    touch_day(day_id)
 
 
 def day_change_problems(
@@ -498,6 +506,7 @@ def change_day(
         locked.date, locked.team, locked.seats_per_slot = on, team, seats_per_slot
         locked.starts_at, locked.ends_at = local_datetime(on, start), local_datetime(on, end)
         locked.save(update_fields=["date", "team", "seats_per_slot", "starts_at", "ends_at"])
+        touch_day(locked.pk)
         grid = slot_times(
             starts_at=locked.starts_at, ends_at=locked.ends_at, minutes=locked.slot_minutes
         )

@@ -1,13 +1,14 @@
 """The seat primitives every booking path shares: lock the day, claim or release a seat,
 and write the booking row. Booking, waiting list, staff actions and planning build on these."""
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Count, F, Q
 
 from appointments.models import (
     Booking,
@@ -90,33 +91,54 @@ def lock_day(day_id: int) -> OutreachDay:
     return OutreachDay.objects.select_for_update(no_key=True).get(pk=day_id)
 
 
+def lock_slot_day(slot_id: int) -> Slot | None:
+    """The slot with its day, the day locked as lock_day() locks it, in one statement.
+    The day row returned is the one read after the lock, so its status is current."""
+    return (
+        Slot.objects.select_related("day")
+        .select_for_update(no_key=True, of=("day",))
+        .filter(pk=slot_id)
+        .first()
+    )
+
+
+def touch_day(day_id: int) -> None:
+    """Raise the day's version: the cached day page of the old version is never served
+    again. Call it in the transaction that changes what the day page shows."""
+    OutreachDay.objects.filter(pk=day_id).bump_version()
+
+
 def claim_seat(slot: Slot) -> bool:
     """Take one seat if one is free. The conditional UPDATE is the guard; the
     slot_never_overbooked constraint is the database's last line behind it."""
-    return (
+    claimed = (
         Slot.objects.filter(pk=slot.pk, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
         )
         == 1
     )
+    if claimed:
+        touch_day(slot.day_id)
+    return claimed
 
 
 def release_seat(slot_id: int) -> None:
-    Slot.objects.filter(pk=slot_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+    released = Slot.objects.filter(pk=slot_id, seats_taken__gt=0).update(
+        seats_taken=F("seats_taken") - 1
+    )
+    if released:
+        OutreachDay.objects.filter(slots=slot_id).bump_version()
 
 
 def take_seat(slot_id: int, now: datetime) -> Slot:
     """Lock the slot's day, re-check that the slot is open, and claim a seat."""
-    try:
-        slot = Slot.objects.get(pk=slot_id)
-    except Slot.DoesNotExist:
-        raise SlotNotBookable from None
-    day = lock_day(slot.day_id)
-    if not slot.is_open(now, day):
+    slot = lock_slot_day(slot_id)
+    if slot is None:
+        raise SlotNotBookable
+    if not slot.is_open(now, slot.day):
         raise SlotNotBookable
     if not claim_seat(slot):
         raise SlotTaken
-    slot.day = day
     return slot
 
 
@@ -136,6 +158,9 @@ def normalised_email(email: str) -> str:
     return f"{local}@{domain}"
 
 
+# Every booking compares its number with each of the day's others, under the day lock;
+# parsing is the costly part, and the same numbers come up again and again.
+@functools.lru_cache(maxsize=8192)
 def normalised_phone(phone: str) -> str:
     """A phone number in E.164 (German numbers without a country code are read as German);
     anything unparsable is reduced to its digits, so spacing never makes a new person."""
@@ -174,14 +199,21 @@ def refuse_over_cap(day_id: int, origin: BookingOrigin | None) -> None:
     this address or session as the settings allow. Call it under the day lock."""
     if origin is None:
         return
-    booked = Booking.objects.filter(day_id=day_id).confirmed()
     caps = [
         ("origin_address", origin.address_key, settings.BOOKINGS_PER_ADDRESS_PER_DAY),
         ("origin_session", origin.session_key, settings.BOOKINGS_PER_SESSION_PER_DAY),
     ]
-    for column, key, cap in caps:
-        if key and booked.filter(**{column: key}).count() >= cap:
-            raise TooManyBookings
+    caps = [(column, key, cap) for column, key, cap in caps if key]
+    if not caps:
+        return
+    # Both counts in one query.
+    counts = (
+        Booking.objects.filter(day_id=day_id)
+        .confirmed()
+        .aggregate(**{column: Count("pk", filter=Q(**{column: key})) for column, key, _ in caps})
+    )
+    if any(counts[column] >= cap for column, _key, cap in caps):
+        raise TooManyBookings
 
 
 def create_booking_row(
@@ -207,5 +239,9 @@ def create_booking_row(
         language=client.language,
         **fields,
     )
-    booking.topics.set(client.topics)
+    # A new booking has no topics yet: one INSERT, without set()'s read of the current ones.
+    Topic = Booking.topics.through
+    Topic.objects.bulk_create(
+        Topic(booking_id=booking.pk, specialism_id=topic.pk) for topic in client.topics
+    )
     return booking

@@ -28,6 +28,7 @@ from appointments.services.seats import (
     claim_seat,
     create_booking_row,
     lock_day,
+    touch_day,
 )
 from coaches.models_casework import Person, PersonStatus
 
@@ -67,6 +68,9 @@ def mark_attendance(
     status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
     _refuse_before_day(booking.day.date, now)
     with transaction.atomic():
+        # The statistics count attendance; their day figures follow the version. Raised
+        # first: every path takes the day's row before a booking's, so none deadlocks.
+        touch_day(booking.day_id)
         # Conditional on the status, so two coaches clicking at once change it once.
         changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
             status=status, updated_at=now
@@ -87,6 +91,7 @@ def undo_attendance(
     outcome is recorded, so no outcome is left on a booking nobody attended."""
     now = now or timezone.now()
     with transaction.atomic():
+        touch_day(booking.day_id)  # first, as in mark_attendance
         changed = Booking.objects.filter(
             pk=booking.pk,
             status__in=[BookingStatus.ATTENDED, BookingStatus.NO_SHOW],
@@ -140,6 +145,9 @@ def _record_walk_in(slot, client, user, submission_key, now) -> Booking:
     _refuse_before_day(day.date, now)
     # The same conditional claim as book_slot: never more seats than the slot has.
     takes_seat = claim_seat(slot)
+    if not takes_seat:
+        # An extra takes no seat, but the statistics count the walk-in.
+        touch_day(slot.day_id)
     booking = create_booking_row(
         slot,
         client,
@@ -190,6 +198,7 @@ def record_outcome(
     if last and follow_up_on > last:
         raise StaffActionRefused(follow_up_too_late_message(last))
     with transaction.atomic():
+        touch_day(booking.day_id)  # first, as in mark_attendance
         # Locked so two coaches saving at once do not mix their codes.
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status != BookingStatus.ATTENDED:

@@ -96,8 +96,12 @@ def test_without_the_guard_the_same_race_overbooks(monkeypatch):
         Slot.objects.filter(pk=slot.pk).update(seats_taken=current.seats_taken + 1)
         return True
 
-    # Both live in the seats module, which every booking path goes through.
+    def naive_slot_and_day(slot_id):
+        return Slot.objects.select_related("day").filter(pk=slot_id).first()
+
+    # They live in the seats module, which every booking path goes through.
     monkeypatch.setattr(seats, "lock_day", naive_lock)
+    monkeypatch.setattr(seats, "lock_slot_day", naive_slot_and_day)
     monkeypatch.setattr(seats, "claim_seat", naive_claim)
     slot = slot_with(3, 2)
 

@@ -1,0 +1,114 @@
+"""The booking form's fields, rendered once and shared.
+
+crispy-forms takes most of a booking form request to render. An empty form of a day
+looks the same for everyone but its submission key, so its markup is rendered by crispy
+once (the exact markup the accessibility and HTML checks pass), kept in the cache under
+the topics it offers, and given a fresh submission key per request. A form with input
+or errors is rendered by crispy as before. For visitors who are not logged in and have
+no message waiting, the whole page is kept the same way, per slot and day version, the
+CSRF token put in per request as on the day page.
+"""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from crispy_forms.utils import render_crispy_form
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from appointments.day_page import CSRF_MARK
+from appointments.forms import BookingForm, new_submission_key
+from appointments.models import Slot
+
+log = logging.getLogger(__name__)
+
+# Matches the submission key pattern, so the form renders it like a real key.
+KEY_MARK = "jl-submission-key-mark-7c2d"
+# The step-free days a page lists elsewhere do not raise this day's version; a newly
+# published one shows within this time.
+MAX_AGE = timedelta(minutes=10)
+
+
+def _fields_digest(form) -> str:
+    # The field names are part of the key: a deploy that adds a field renders anew.
+    return hashlib.sha256(",".join(form.fields).encode()).hexdigest()[:12]
+
+
+# The same for the whole page, known without building a form.
+FORM_SHAPE = hashlib.sha256(",".join(BookingForm.base_fields).encode()).hexdigest()[:12]
+
+
+def cache_key(*, day, language: str, form) -> str:
+    """The form's markup depends on the day only through the topics it offers: keyed by
+    those (one small query), a booking, which raises the day's version, keeps it."""
+    topics = list(form.fields["topics"].queryset.values_list("pk", "name", "translations"))
+    offered = hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
+    return f"book-form:{language}:{_fields_digest(form)}:{offered}"
+
+
+def _cached(key: str, render) -> str:
+    try:
+        html = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("booking form cache unreachable", exc_info=True)
+        html = None
+    if html is None:
+        html = render()
+        try:
+            cache.set(key, html, int(MAX_AGE.total_seconds()))
+        except Exception:  # noqa: BLE001 - see above
+            log.warning("booking form cache unreachable", exc_info=True)
+    return html
+
+
+def _form_markup(*, form, day, language: str) -> str:
+    key = cache_key(day=day, language=language, form=form)
+    return _cached(key, lambda: render_crispy_form(form, helper=form.helper))
+
+
+def empty_form_html(*, form, day, language: str) -> SafeString:
+    """The markup of `form` (unbound, its submission_key initial set to KEY_MARK) with a
+    new submission key."""
+    html = _form_markup(form=form, day=day, language=language)
+    # The key is URL-safe base64: nothing in it needs escaping.
+    return mark_safe(html.replace(KEY_MARK, new_submission_key()))  # noqa: S308
+
+
+def _page_key(slot_id: int, version: int, language: str) -> str:
+    return f"book-page:{slot_id}:{version}:{language}:{FORM_SHAPE}"
+
+
+def bookable_version(slot_id: int, now) -> int | None:
+    """The version of the slot's day if the slot can be booked now, else None."""
+    bookable = Slot.objects.bookable(now).filter(pk=slot_id)
+    return bookable.values_list("day__version", flat=True).first()
+
+
+def cached_page(slot_id: int, version: int, language: str) -> str | None:
+    try:
+        return cache.get(_page_key(slot_id, version, language))
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("booking form cache unreachable", exc_info=True)
+        return None
+
+
+def personalise(request, page: str) -> str:
+    """A shared page with this visitor's CSRF token and a new submission key."""
+    return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())
+
+
+def shared_page(request, *, slot, form, language: str) -> str:
+    """The whole booking page of a slot as every visitor who is not logged in sees it,
+    with this visitor's CSRF token and a new submission key put in. Kept per slot and
+    day version; the step-free days it lists elsewhere show within MAX_AGE."""
+    key = _page_key(slot.pk, slot.day.version, language)
+
+    def render():
+        markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308
+        context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": CSRF_MARK}
+        return render_to_string("appointments/book.html", context, request=request)
+
+    return personalise(request, _cached(key, render))
