@@ -72,10 +72,12 @@ def reserve_for_letter(
         try:
             with transaction.atomic():
                 result = book_slot(
-                    slot_id=slot_id, client=client, submission_key=submission_key, now=now
+                    slot_id=slot_id,
+                    client=client,
+                    submission_key=submission_key,
+                    channel=Channel.LETTER,
+                    now=now,
                 )
-                Booking.objects.filter(pk=result.booking.pk).update(channel=Channel.LETTER)
-                result.booking.channel = Channel.LETTER
                 short = BookingToken.objects.issue(booking=result.booking, short=True)
             return Reservation(booking=result.booking, short_token=short)
         except (SlotTaken, SlotNotBookable):
