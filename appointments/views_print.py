@@ -30,7 +30,7 @@ from appointments.services.seats import (
     SlotNotBookable,
 )
 from coaches import casework
-from coaches.models import Coach, FrontDesk
+from coaches.models import Coach, FrontDesk, sees_every_day
 from joblokal.qr import qr_svg
 from locations.models import Municipality
 
@@ -41,18 +41,12 @@ POSTER_QR_SCALE = 5
 LETTER_QR_SCALE = 3
 
 
-def _is_administrator(user) -> bool:
-    # The same explicit permission that opens every day's client data; is_staff alone
-    # grants nothing.
-    return user.is_staff and user.has_perm("appointments.view_booking")
-
-
 def may_print_for(user, municipality: Municipality) -> bool:
     """Whether this user may print a municipality's poster: an administrator, an active
     coach, or an active front desk that serves the municipality."""
     if not user.is_active:
         return False
-    if _is_administrator(user) or Coach.objects.active().filter(user=user).exists():
+    if sees_every_day(user) or Coach.objects.active().filter(user=user).exists():
         return True
     return FrontDesk.objects.filter(user=user, active=True, municipalities=municipality).exists()
 
@@ -101,7 +95,7 @@ def _letter_scope(user):
         .order_by("starts_at")
     )
     persons = casework.persons_visible_to(user).active().kept()
-    if _is_administrator(user):
+    if sees_every_day(user):
         return persons, days
     coach = Coach.objects.active().filter(user=user).first()
     if coach is not None:

@@ -35,6 +35,13 @@ class Specialism(models.Model):
         return f"{name} {gettext('(auf Deutsch)')}" if german else name
 
 
+def sees_every_day(user) -> bool:
+    """Whether the user holds the explicit permission to view bookings (administrators),
+    which opens every day's client data. `is_staff` alone only opens the admin's door; it
+    is checked first only to spare coaches (never staff) the permission queries."""
+    return user.is_staff and user.has_perm("appointments.view_booking")
+
+
 class CoachQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)

@@ -35,7 +35,3 @@ class FrontDesk(models.Model):
     def __str__(self):
         name = self.user.get_full_name() or self.user.get_username()
         return f"{name} ({self.get_kind_display()})"
-
-    def serves_day(self, day) -> bool:
-        """Whether this desk may see and book the day (its municipality is one of ours)."""
-        return self.active and self.municipalities.filter(pk=day.site.municipality_id).exists()

@@ -36,7 +36,7 @@ from appointments.models import (
 )
 from coaches import casework
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
-from coaches.models import Coach
+from coaches.models import Coach, sees_every_day
 
 # Larger ids cannot exist in a bigint column, and the database would reject the query.
 MAX_ID = 2**63 - 1
@@ -47,9 +47,7 @@ def _allowed_days(user):
     permission to view bookings (administrators) sees every day, an active coach the
     days they serve; everyone else is refused. `is_staff` alone only opens the admin's
     door, it grants no client data."""
-    # is_staff is checked first only to spare coaches (never staff) the permission queries;
-    # it is the permission that opens every day.
-    if user.is_staff and user.has_perm("appointments.view_booking"):
+    if sees_every_day(user):
         return OutreachDay.objects.all()
     coach = Coach.objects.active().filter(user=user).first()
     if coach is None:

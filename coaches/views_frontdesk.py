@@ -34,7 +34,7 @@ from appointments.models import (
     OutreachDay,
 )
 from coaches.forms_frontdesk import CallDoneForm, DeskBookingForm, DeskCancelForm, DeskMoveForm
-from coaches.models import Coach, FrontDesk
+from coaches.models import Coach, FrontDesk, sees_every_day
 from coaches.views import _back, _first_or_404
 from joblokal.qr import qr_svg
 
@@ -54,15 +54,11 @@ class StaffLoginView(auth_views.LoginView):
 START_PAGE_DAYS = 20
 
 
-def _is_administrator(user) -> bool:
-    return user.is_staff and user.has_perm("appointments.view_booking")
-
-
 def _desk_days(user):
     """The days a user may book callers into: an active clerk's municipalities'
     published and cancelled days, or every day for an administrator. Anyone else, a coach
     too, is refused."""
-    if _is_administrator(user):
+    if sees_every_day(user):
         return OutreachDay.objects.all()
     desk = FrontDesk.objects.filter(user=user, active=True).first()
     if desk is None:
@@ -75,7 +71,7 @@ def _desk_days(user):
 def _call_days(user):
     """The days whose call lists a user may see: an administrator's, a coach's served
     days, a clerk's municipalities' days."""
-    if _is_administrator(user):
+    if sees_every_day(user):
         return OutreachDay.objects.all()
     coach = Coach.objects.active().filter(user=user).first()
     if coach is not None:
