@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appointments.models import Booking, Call, Channel
 from appointments.services import queue_reminder_calls
@@ -162,3 +163,47 @@ def test_the_coach_sees_the_open_calls_on_her_day(page_en, html_pages, desk_worl
     assert "Call list" in page_en.content() and "Paul Pohl" in page_en.content()
     assert_accessible(page_en)
     html_pages(page_en, "my-day-calls")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def desk_phone(browser, live_server):
+    context = browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_the_front_desk_pages_work_on_a_phone(desk_phone, desk_world):
+    """A clerk at the counter with a phone: every front-desk page and the letter form fit
+    390 px without sideways scrolling, the error state included, and pass axe-core."""
+    page, coming, tomorrow = desk_phone, desk_world["coming"], desk_world["tomorrow"]
+    log_in(page, "frida")
+    paths = [
+        "/team/empfang/",
+        f"/team/empfang/tage/{coming.pk}/",
+        f"/team/empfang/tage/{coming.pk}/buchen/",
+        f"/team/anrufliste/{tomorrow.pk}/",
+        f"/team/druck/einladung/?tag={coming.pk}",
+    ]
+    for path in paths:
+        assert page.goto(path).status == 200, path
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"horizontal scroll on {path}: {width}"
+        assert_accessible(page)
+    page.goto(f"/team/empfang/tage/{coming.pk}/buchen/")
+    page.get_by_role("button", name="Verbindlich buchen").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal scroll on the form with errors: {width}"
+    assert_accessible(page)
