@@ -140,15 +140,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits, login lockout) -------------------------------------------------
 
 CACHE_URL = envstr("CACHE_URL", "")
-if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict:
+    """The caches on one Redis: the default one, and the `{% cache %}` tag's own, which
+    only saves work and so treats an unreachable Redis as a miss (joblokal/cache.py)."""
+    # A cache that does not answer must not hold a request: rate limits fail open.
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            # A cache that does not answer must not hold a request: rate limits fail open.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+            "LOCATION": url,
+            "OPTIONS": options,
+        },
+        "template_fragments": {
+            "BACKEND": "joblokal.cache.FailOpenRedisCache",
+            "LOCATION": url,
+            "OPTIONS": options,
+        },
     }
+
+
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = redis_caches(CACHE_URL)
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL or empty.")
 else:

@@ -5,8 +5,10 @@ action against a running server; these are the quick checks of each guard."""
 import logging
 
 import pytest
+from django.urls import reverse
 
 from appointments.models import Booking, MailStatus, OutgoingMail
+from joblokal.settings import redis_caches
 from tests import factories
 from tests.appointments.test_booking_form import form_data
 from tests.integration.conftest import free_port, publishing_to
@@ -71,3 +73,27 @@ def test_a_booking_succeeds_while_the_cache_is_down(client, settings, closed_por
     # in the database).
     login = client.post("/team/anmelden/", {"username": "nobody", "password": "wrong"})
     assert login.status_code == 200
+
+
+def test_the_cached_pages_render_while_the_cache_is_down(client, settings, closed_port):
+    """The day page, the booking form and the start page keep shared copies in the cache;
+    without it they render from the database, with the same content."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port}/0")
+    day = factories.day()
+    slot = day.slots.first()
+    for path in ("/", f"/tag/{day.pk}/", f"/buchen/{slot.pk}/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert day.site.municipality.name in client.get("/").content.decode()
+    assert f"/buchen/{slot.pk}/" in client.get(f"/tag/{day.pk}/").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in client.get(f"/buchen/{slot.pk}/").content.decode()
+
+
+def test_the_statistics_render_while_the_cache_is_down(admin_client, settings, closed_port):
+    """The statistics page keeps its filter and tables as template fragments in the
+    cache; without it they are rendered afresh."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port}/0")
+    factories.day()
+    response = admin_client.get(reverse("admin:appointments_statistics"))
+    assert response.status_code == 200
+    assert "<table" in response.content.decode()
