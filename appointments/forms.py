@@ -4,7 +4,6 @@ import re
 import secrets
 import unicodedata
 
-import phonenumbers
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
@@ -14,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from appointments.services import ClientDetails
-from appointments.sms import takes_sms
+from appointments.sms import e164, takes_sms
 from coaches.models import Specialism
 
 # Bidi overrides and isolates can make a name display as something else.
@@ -116,15 +115,12 @@ class PhoneField(LineField):
             raise ValidationError(
                 _("Bitte nur Ziffern, Leerzeichen und + / - ( ) in der Telefonnummer.")
             )
-        try:
-            number = phonenumbers.parse(value, "DE")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+        number = e164(value)
+        if not number:
             raise ValidationError(
                 _("Diese Telefonnummer gibt es so nicht. Bitte prüfen Sie die Vorwahl.")
             )
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return number
 
 
 class ContactEmailField(forms.EmailField):

@@ -1,7 +1,6 @@
 """Forms of the front desk: booking a caller, cancelling or moving a booking, and ticking
 off a call. They only clean input; the rules live in appointments.services."""
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -17,17 +16,9 @@ from appointments.forms import (
 )
 from appointments.models import Channel, Slot
 from appointments.services import ClientDetails
+from appointments.sms import takes_sms
 
-# Numbers that can take a text message; a German landline cannot.
-SMS_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 SLOT_INVALID = _("Bitte wählen Sie eine freie Uhrzeit aus der Liste.")
-
-
-def is_mobile(e164: str) -> bool:
-    try:
-        return phonenumbers.number_type(phonenumbers.parse(e164, "DE")) in SMS_TYPES
-    except phonenumbers.NumberParseException:
-        return False
 
 
 class FreeSlotField(forms.ModelChoiceField):
@@ -125,7 +116,7 @@ class DeskBookingForm(forms.Form):
         if data.get("sms_consent") and "phone" not in errors:
             if not phone:
                 self.add_error("sms_consent", _("Für SMS brauchen wir eine Handynummer."))
-            elif not is_mobile(phone):
+            elif not takes_sms(phone):
                 self.add_error(
                     "sms_consent",
                     _("An diese Nummer geht keine SMS. Bitte eine Handynummer eingeben."),
