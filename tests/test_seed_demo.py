@@ -14,8 +14,9 @@ from appointments.models import (
     OutreachSeries,
     Slot,
 )
+from appointments.models.outbox import MessageChannel, OutgoingMail
 from appointments.services import dates_of_series
-from coaches.models import Coach, Team
+from coaches.models import Coach, FrontDesk, Team
 from locations.models import District, Municipality, Site
 
 MODELS = [District, Municipality, Site, Coach, Team, OutreachSeries, OutreachDay, Slot, Booking]
@@ -87,3 +88,16 @@ def test_the_series_days_are_the_domains_dates_without_holidays():
         assert generated <= set(planned.dates)
         assert len(generated) >= len(planned.dates) - 1
         assert not generated & {on for on, _name in planned.skipped}
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_front_desk_an_sms_client_and_a_call_list_client():
+    call_command("seed_demo")
+    desk = FrontDesk.objects.get(user__username="frida")
+    assert list(desk.municipalities.values_list("slug", flat=True)) == ["wathlingen"]
+    today = OutreachDay.objects.get(date=timezone.localdate())
+    aylin = today.bookings.get(name="Aylin Demir")
+    assert (aylin.sms_consent, aylin.language, aylin.phone) == (True, "tr", "0170 1234567")
+    assert OutgoingMail.objects.filter(booking=aylin, channel=MessageChannel.SMS).exists()
+    # Jan gave only a landline: his coming bookings are on the call lists.
+    assert Booking.objects.on_call_list().filter(name="Jan Peters").exists()

@@ -128,7 +128,9 @@ PLACES = {
     },
 }
 
-# Upcoming bookings have mail addresses, so their confirmations show in var/mail/.
+# Most upcoming bookings have mail addresses, so their confirmations show in var/mail/;
+# Jan has only a landline (he is on the call lists), Aylin gets her notices by SMS in
+# Turkish (var/sms/).
 DEMO_CLIENTS = [
     ClientDetails(
         name="Maria Schulz",
@@ -141,6 +143,7 @@ DEMO_CLIENTS = [
         name="Olena Kovalenko", email="olena@example.org", interpreter_language="Ukrainisch"
     ),
     ClientDetails(name="Stefan Wolf", email="stefan.wolf@example.org", need_step_free=True),
+    ClientDetails(name="Aylin Demir", phone="0170 1234567", sms_consent=True, language="tr"),
 ]
 
 # Past clients gave no mail address: their (long past) confirmations are not sent.
