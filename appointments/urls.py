@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views, views_consent, views_programmes
+from appointments import views, views_consent, views_manage, views_programmes
 
 app_name = "appointments"
 
@@ -10,14 +10,14 @@ urlpatterns = [
     path("tag/<int:pk>/warteliste/eingetragen/", views.waitlist_joined, name="waitlist_joined"),
     path("buchen/<int:pk>/", views.book, name="book"),
     path("gebucht/<str:reference>/", views.confirmation, name="confirmation"),
-    path("termin/<str:token>/", views.manage, name="manage"),
+    path("termin/<str:token>/", views_manage.manage, name="manage"),
     # The short link of SMS, slips and letters; typed by hand, so any letter case works.
-    path("k/<str:token>/", views.short_link, name="short"),
-    path("termin/<str:token>/termin.ics", views.booking_ics, name="ics"),
-    path("termin/<str:token>/absagen/", views.cancel, name="cancel"),
-    path("termin/<str:token>/verschieben/", views.move, name="move"),
-    path("termin/<str:token>/meine-daten.json", views.export_data, name="export"),
-    path("termin/<str:token>/daten-loeschen/", views.erase, name="erase"),
+    path("k/<str:token>/", views_manage.short_link, name="short"),
+    path("termin/<str:token>/termin.ics", views_manage.booking_ics, name="ics"),
+    path("termin/<str:token>/absagen/", views_manage.cancel, name="cancel"),
+    path("termin/<str:token>/verschieben/", views_manage.move, name="move"),
+    path("termin/<str:token>/meine-daten.json", views_manage.export_data, name="export"),
+    path("termin/<str:token>/daten-loeschen/", views_manage.erase, name="erase"),
     path(
         "termin/<str:token>/begleitung-widerrufen/",
         views_consent.withdraw_consent,

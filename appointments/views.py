@@ -1,10 +1,10 @@
-"""The client's booking path: day page, booking form, confirmation, the manage page behind
-the secret link, and the waiting list. No account: the secret link is the only key."""
+"""The client's booking path: day page, booking form, confirmation and the waiting list.
+The pages behind a booking's secret link are in views_manage."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,21 +15,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from appointments import booking_page, day_page, ics, links, services
+from appointments import booking_page, day_page, links, services
 from appointments.forms import (
     BookingForm,
-    CancelForm,
-    EraseForm,
-    MoveForm,
     TimeFilterForm,
     WaitlistForm,
     new_submission_key,
 )
 from appointments.models import (
     Booking,
-    BookingStatus,
     DayStatus,
     OutreachDay,
     Slot,
@@ -55,9 +51,6 @@ MANAGE_COOKIE_SALT = "appointments.confirmation"
 MANAGE_COOKIE_SECONDS = 3600
 WAITLIST_JOINED = "waitlist_joined"
 ALTERNATIVES = 5
-# Days to move to, per page; a Landkreis rarely has more than a few dozen in the window.
-MOVE_DAYS_PER_PAGE = 12
-MAX_MOVE_OFFSET = 10_000
 
 post_rate_limit = rate_limit(group="public-post", rate=PUBLIC_POST_RATE)
 
@@ -282,201 +275,6 @@ def confirmation(request, reference):
         else None,
     }
     return render(request, "appointments/confirmation.html", context)
-
-
-def _booking_for_token(token: str) -> Booking:
-    """The booking behind a secret link, or 404 for anything else."""
-    if len(token) > 64:
-        raise Http404
-    booking = (
-        Booking.objects.by_token(token)
-        # The accompanied person too: the page offers withdrawing consent.
-        .select_related("slot__day__site__municipality__district", "person_visit__person")
-        .prefetch_related("topics")
-        .filter(anonymised_at=None)
-        .first()
-    )
-    if booking is None:
-        raise Http404
-    return booking
-
-
-def _render_manage(request, booking, token, *, alternatives=None, status=200):
-    now = timezone.now()
-    context = {
-        "booking": booking,
-        "token": token,
-        "erasure_due": services.erasure_due(day=booking.slot.day),
-        "can_change": booking.can_change(now),
-        "alternatives": alternatives,
-    }
-    if context["can_change"] and alternatives is None:
-        context.update(_move_choices(request, booking, now))
-    return render(request, "appointments/manage.html", context, status=status)
-
-
-def _move_choices(request, booking, now) -> dict:
-    """A page of days to move to, the booking's municipality first and then the rest of
-    its Landkreis (never the whole country), and the free slots of the chosen day."""
-    days = services.move_targets(booking=booking, now=now)
-    offset = _move_offset(request.GET.get("ab"))
-    # One row more than shown tells whether there is a next page, without a count.
-    shown = list(days[offset : offset + MOVE_DAYS_PER_PAGE + 1])
-    more = len(shown) > MOVE_DAYS_PER_PAGE
-    shown = shown[:MOVE_DAYS_PER_PAGE]
-    wanted = str(request.GET.get("tag", ""))
-    chosen = next((d for d in shown if str(d.pk) == wanted), None)
-    if chosen is None and wanted.isdigit() and len(wanted) < 19:
-        chosen = days.filter(pk=int(wanted)).first()
-    chosen = chosen or next((d for d in shown if d.pk == booking.day_id), None)
-    chosen = chosen or (shown[0] if shown else None)
-    free = Slot.objects.bookable(now).on(chosen).exclude(pk=booking.slot_id) if chosen else []
-    return {
-        "move_days": shown,
-        "move_day": chosen,
-        "move_slots": list(free),
-        "move_offset": offset,
-        "move_next": offset + MOVE_DAYS_PER_PAGE if more else None,
-        "move_previous": max(offset - MOVE_DAYS_PER_PAGE, 0) if offset else None,
-    }
-
-
-def _move_offset(raw) -> int:
-    try:
-        return max(0, min(int(raw), MAX_MOVE_OFFSET))
-    except (TypeError, ValueError):
-        return 0
-
-
-@never_cache
-@require_GET
-def manage(request, token):
-    return _render_manage(request, _booking_for_token(token), token)
-
-
-@never_cache
-@require_GET
-def short_link(request, token):
-    token = token.strip().upper()
-    _booking_for_token(token)  # 404 for an unknown token, before any redirect
-    return redirect("appointments:manage", token=token)
-
-
-@never_cache
-@require_GET
-def booking_ics(request, token):
-    booking = _booking_for_token(token)
-    method = "REQUEST" if booking.status == BookingStatus.CONFIRMED else "CANCEL"
-    response = HttpResponse(
-        ics.booking_ics(booking, method=method, manage_url=links.manage_url(token)),
-        content_type="text/calendar; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="termin-{booking.reference}.ics"'
-    return response
-
-
-def _confirm_page(request, template, booking, token, form, status=200):
-    context = {
-        "booking": booking,
-        "token": token,
-        "form": form,
-        "can_change": booking.can_change(timezone.now()),
-    }
-    return render(request, f"appointments/{template}.html", context, status=status)
-
-
-@sensitive_post_parameters()
-@never_cache
-@post_rate_limit
-@require_http_methods(["GET", "POST"])
-def cancel(request, token):
-    """GET asks "really cancel?"; only the POST from that page cancels."""
-    booking = _booking_for_token(token)
-    if request.method != "POST":
-        return _confirm_page(request, "cancel_confirm", booking, token, CancelForm())
-    if request.limited:
-        return ratelimited(request)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return _confirm_page(request, "cancel_confirm", booking, token, form, status=400)
-    try:
-        services.cancel_booking(booking=booking, reason=form.cleaned_data["reason"])
-    except services.BookingClosed:
-        messages.error(request, _("Dieser Termin kann nicht mehr geändert werden."))
-    else:
-        messages.success(request, _("Ihr Termin ist abgesagt. Danke, dass Sie Bescheid geben."))
-    return redirect("appointments:manage", token=token)
-
-
-@never_cache
-@require_GET
-def export_data(request, token):
-    """Everything stored about the booking, as a JSON download for the client."""
-    booking = _booking_for_token(token)
-    data = services.export_booking_data(booking=booking)
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="joblokal-{booking.reference}.json"'
-    return response
-
-
-@sensitive_post_parameters()
-@never_cache
-@post_rate_limit
-@require_http_methods(["GET", "POST"])
-def erase(request, token):
-    """GET asks "really erase?"; only the POST from that page erases."""
-    booking = _booking_for_token(token)
-    if request.method != "POST":
-        return _confirm_page(request, "erase_confirm", booking, token, EraseForm())
-    if request.limited:
-        return ratelimited(request)
-    if not EraseForm(request.POST).is_valid():
-        messages.error(
-            request, _("Bitte bestätigen Sie, dass wir Ihre Daten jetzt löschen sollen.")
-        )
-        return redirect("appointments:erase", token=token)
-    services.erase_booking(booking=booking)
-    messages.success(
-        request, _("Ihre Daten sind gelöscht. Der Link funktioniert jetzt nicht mehr.")
-    )
-    return redirect("locations:start")
-
-
-@sensitive_post_parameters()
-@post_rate_limit
-@require_POST
-def move(request, token):
-    booking = _booking_for_token(token)
-    if request.limited:
-        return ratelimited(request)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors["slot"][0])
-        return redirect("appointments:manage", token=token)
-    now = timezone.now()
-    try:
-        services.move_booking(booking=booking, to_slot_id=form.cleaned_data["slot"], now=now)
-    except services.SlotTaken:
-        messages.error(
-            request,
-            _(
-                "Dieser Termin wurde gerade vergeben. Ihr bisheriger Termin bleibt bestehen. "
-                "Diese Termine sind noch frei:"
-            ),
-        )
-        alternatives = _next_free_slots(now, near_day_id=booking.day_id, exclude_pk=booking.slot_id)
-        return _render_manage(request, booking, token, alternatives=alternatives, status=409)
-    except services.SlotNotBookable:
-        messages.error(
-            request, _("Diesen Termin kann man nicht buchen. Bitte wählen Sie einen anderen.")
-        )
-    except services.AlreadyBooked:
-        messages.error(request, _("An diesem Tag haben Sie schon einen anderen Termin."))
-    except services.BookingClosed:
-        messages.error(request, _("Dieser Termin kann nicht mehr geändert werden."))
-    else:
-        messages.success(request, _("Ihr Termin ist verschoben. Ihr alter Termin ist frei."))
-    return redirect("appointments:manage", token=token)
 
 
 @sensitive_post_parameters()

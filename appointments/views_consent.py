@@ -6,7 +6,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from appointments.views import _booking_for_token, post_rate_limit
+from appointments.views import post_rate_limit
+from appointments.views_manage import _booking_for_token
 from coaches import casework
 from joblokal.views import ratelimited
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics"]
-PAGES += ["manage"]
+PAGES += ["manage", "move"]
 
 
 def configure(args):
@@ -62,10 +62,10 @@ def page_requests(name, fixture):
         return lambda i: ("get", reverse("coaches:my_day"), {"date": coach_date})
     if name == "statistics":
         return lambda i: ("get", reverse("admin:appointments_statistics"), {})
-    if name == "manage":
+    if name in ("manage", "move"):
         from benchmarks.run import bench_manage_token
 
-        path = reverse("appointments:manage", args=[bench_manage_token(fixture)])
+        path = reverse(f"appointments:{name}", args=[bench_manage_token(fixture)])
         return lambda i: ("get", path, {})
     if name == "form_post":
         slots = flow_day["free_slots"]

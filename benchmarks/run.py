@@ -66,6 +66,12 @@ PAGES = {
         "args": "manage_token",
         "label": "manage page (secret link)",
     },
+    # Moving is a step of its own: the days of the Landkreis and a day's free times.
+    "move": {
+        "names": ["appointments:move"],
+        "args": "manage_token",
+        "label": "move page (secret link)",
+    },
     "statistics": {
         "names": ["admin:appointments_statistics", "appointments:statistics"],
         "auth": "admin",

@@ -89,6 +89,21 @@ def test_the_cached_pages_render_while_the_cache_is_down(client, settings, close
     assert 'name="csrfmiddlewaretoken"' in client.get(f"/buchen/{slot.pk}/").content.decode()
 
 
+def test_the_manage_page_renders_while_the_cache_is_down(client, settings, closed_port):
+    """The manage page keeps its rendered copy in the cache; without it the page is
+    rendered from the database, and the secret link is still checked."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port}/0")
+    booking, token = factories.booking(factories.day().slots.first())
+    for _ in range(2):
+        response = client.get(f"/termin/{token}/")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert booking.reference in body and f"/termin/{token}/absagen/" in body
+        assert 'name="csrfmiddlewaretoken"' in body
+    assert client.get(f"/termin/{token}/verschieben/").status_code == 200
+    assert client.get(f"/termin/{token}x/").status_code == 404
+
+
 def test_the_statistics_render_while_the_cache_is_down(admin_client, settings, closed_port):
     """The statistics page keeps its filter and tables as template fragments in the
     cache; without it they are rendered afresh."""

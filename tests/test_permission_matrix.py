@@ -52,7 +52,8 @@ EXPECTED_GET = {
     "appointments:export": ("token", everyone(200)),
     # GET asks for a confirmation; only the POST from that page changes anything.
     "appointments:cancel": ("token", everyone(200)),
-    "appointments:move": ("token", everyone(405)),
+    # GET shows the days and times to move to; only the POST from that page moves.
+    "appointments:move": ("token", everyone(200)),
     "appointments:erase": ("token", everyone(200)),
     # The offer link is signed for one entry and slot; a manage token is not one.
     "appointments:waitlist_offer": ("token", everyone(404)),

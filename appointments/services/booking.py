@@ -179,7 +179,7 @@ def move_targets(*, booking: Booking, now: datetime) -> QuerySet:
     return (
         OutreachDay.objects.published()
         .filter(
-            site__municipality__district=municipality.district,
+            site__municipality__district_id=municipality.district_id,
             ends_at__gt=now,
             # No slot of a later day is bookable yet; this keeps the scan short.
             starts_at__lte=now + timedelta(days=settings.BOOKING_OPENS_DAYS),

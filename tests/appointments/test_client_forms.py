@@ -80,7 +80,7 @@ def test_erasing_asks_first_and_changes_nothing_on_get(client, day):
 
 def test_moving_preselects_no_slot(client, day):
     _booking, token = factories.booking(day.slots.first())
-    body = client.get(f"/termin/{token}/").content.decode()
+    body = client.get(f"/termin/{token}/verschieben/").content.decode()
     assert 'name="slot"' in body
     assert not re.search(r'<input[^>]*name="slot"[^>]*checked', body)
 

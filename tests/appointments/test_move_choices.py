@@ -1,4 +1,4 @@
-"""Moving a booking at national scale: the manage page offers the days of the client's own
+"""Moving a booking at national scale: the move page offers the days of the client's own
 municipality first, then the rest of its Landkreis, a page at a time, never the whole
 country; its query count does not grow with the number of days."""
 
@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from appointments import views
+from appointments import views_manage
 from appointments.models import DayStatus, OutreachDay, Slot
 from locations.models import Municipality, Site
 from tests import factories
@@ -21,9 +21,9 @@ SITES_PER_DISTRICT = 5
 DAYS_PER_SITE = 15  # 40 × 5 × 15 = 3,000 days elsewhere in the country
 HOME_DAYS = 6
 NEIGHBOUR_DAYS = 20
-# The manage page, whatever the data: the booking by its token (with its topics), a page
-# of days to move to, and the chosen day's free slots.
-QUERY_BUDGET = 4
+# The move page, whatever the data: the booking by its token with its venue, a page of
+# days to move to, and the chosen day's free slots.
+QUERY_BUDGET = 3
 
 
 def bulk_days(sites, per_site):
@@ -95,9 +95,9 @@ def offered(body: str) -> list[int]:
 
 def test_it_offers_the_own_municipality_first_then_the_landkreis(client, country):
     assert OutreachDay.objects.count() > 3_000
-    body = client.get(f"/termin/{country['token']}/").content.decode()
+    body = client.get(f"/termin/{country['token']}/verschieben/").content.decode()
     days = offered(body)
-    assert len(days) == views.MOVE_DAYS_PER_PAGE
+    assert len(days) == views_manage.MOVE_DAYS_PER_PAGE
     home = len(country["home"])
     assert set(days[:home]) == country["home"]
     assert set(days) <= country["district"]
@@ -107,7 +107,7 @@ def test_it_offers_the_own_municipality_first_then_the_landkreis(client, country
 def test_paging_reaches_every_day_of_the_landkreis_and_nothing_else(client, country):
     seen, offset = [], 0
     while True:
-        body = client.get(f"/termin/{country['token']}/?ab={offset}").content.decode()
+        body = client.get(f"/termin/{country['token']}/verschieben/?ab={offset}").content.decode()
         seen += offered(body)
         match = re.search(r'href="\?ab=(\d+)#move">Weitere Tage', body)
         if not match:
@@ -119,17 +119,18 @@ def test_paging_reaches_every_day_of_the_landkreis_and_nothing_else(client, coun
 
 def test_a_day_elsewhere_cannot_be_chosen_and_nonsense_paging_is_harmless(client, country):
     elsewhere = OutreachDay.objects.exclude(pk__in=country["district"]).first()
-    body = client.get(f"/termin/{country['token']}/?tag={elsewhere.pk}").content.decode()
+    move = f"/termin/{country['token']}/verschieben/"
+    body = client.get(move, {"tag": elsewhere.pk}).content.decode()
     assert elsewhere.site.municipality.name not in body
     for offset in ["-5", "x", "99999999999999999999", "1e9"]:
-        assert client.get(f"/termin/{country['token']}/?ab={offset}").status_code == 200
+        assert client.get(f"/termin/{country['token']}/verschieben/?ab={offset}").status_code == 200
 
 
 def test_its_query_count_and_time_stay_small(client, country, django_assert_num_queries):
-    client.get(f"/termin/{country['token']}/")  # warm up
+    client.get(f"/termin/{country['token']}/verschieben/")  # warm up
     started = clock.perf_counter()
     with django_assert_num_queries(QUERY_BUDGET):
-        response = client.get(f"/termin/{country['token']}/?ab=12")
+        response = client.get(f"/termin/{country['token']}/verschieben/?ab=12")
     elapsed = clock.perf_counter() - started
     assert response.status_code == 200
     # Listing the whole country took seconds at national scale; a page takes milliseconds.

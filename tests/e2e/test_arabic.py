@@ -103,3 +103,6 @@ def test_the_booking_path_in_arabic(arabic_phone, html_pages):
     page.locator(".manage-link").click()
     page.wait_for_url("**/termin/*/")
     check(page, html_pages, "manage")
+    page.locator("a.move-link").click()
+    page.wait_for_url("**/termin/*/verschieben/")
+    check(page, html_pages, "move")

@@ -107,8 +107,12 @@ def test_book_confirm_move_and_cancel(browser_page, language, html_pages):
     page.wait_for_url("**/termin/*/")
     check(page, html_pages, "manage")
 
+    # Moving is a page of its own, reached from the manage page.
+    page.locator("a.move-link").click()
+    page.wait_for_url("**/termin/*/verschieben/")
+    check(page, html_pages, "move")
     page.locator("input[name=slot]").last.check()
-    page.locator('form[action$="/verschieben/"] button').click()
+    page.locator('form[method=post][action$="/verschieben/"] button').click()
     page.wait_for_load_state()
     assert text["moved"] in page.content()
     booking.refresh_from_db()

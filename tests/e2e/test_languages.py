@@ -91,6 +91,12 @@ def test_the_booking_path_in_every_language(client_page, module_pages):
     page.wait_for_url("**/termin/*/")
     check("manage")
 
+    page.locator("a.move-link").click()
+    page.wait_for_url("**/termin/*/verschieben/")
+    check("move")
+    page.go_back()
+    page.wait_for_url("**/termin/*/")
+
     page.locator('a[href$="/absagen/"]').click()
     page.wait_for_url("**/absagen/")
     check("cancel-confirm")

@@ -209,6 +209,8 @@ def test_every_client_page_fits_a_phone_and_passes_axe_and_the_html_checker(phon
     page.wait_for_url("**/termin/*/")
     check(page, html_pages, "manage")
     manage = page.url
+    page.goto(manage + "verschieben/")
+    check(page, html_pages, "move")
     page.goto(manage + "absagen/")
     check(page, html_pages, "cancel-confirm")
     page.fill("#id_reason", "x" * 301)
