@@ -96,6 +96,7 @@ def client_pages(client, world):
         ("slot taken", f"/buchen/{full.slots.first().pk}/"),
         ("waitlist", f"/tag/{full.pk}/warteliste/"),
         ("manage", f"/termin/{token}/"),
+        ("move", f"/termin/{token}/verschieben/"),
         ("cancel", f"/termin/{token}/absagen/"),
         ("erase", f"/termin/{token}/daten-loeschen/"),
         ("privacy", "/datenschutz/"),
