@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Count, DateField, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,12 +30,10 @@ from appointments.models import (
     Booking,
     BookingStatus,
     Call,
-    DayCoach,
     DayStatus,
     OutreachDay,
-    Slot,
 )
-from coaches import casework
+from coaches import casework, day_schedule
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach, sees_every_day
 
@@ -95,29 +94,45 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-def _with_schedule(days):
-    """Days with their slots in time order, each slot's active bookings, topics and
-    outcomes, and the coaches present: a fixed number of queries however many bookings."""
-    bookings = Booking.objects.active().prefetch_related("topics", "outcomes").order_by("pk")
-    slots = Slot.objects.order_by("starts_at").prefetch_related(
-        Prefetch("bookings", queryset=bookings, to_attr="active_bookings")
-    )
-    return days.select_related("site__municipality").prefetch_related(
-        Prefetch("slots", queryset=slots),
-        Prefetch("day_coaches", queryset=DayCoach.objects.select_related("coach")),
-    )
-
-
-def _week(days, on: date) -> list[dict]:
+def _days_around(days, on: date) -> list[OutreachDay]:
+    """In one query: the days of the week around `on` (for the week strip and the
+    schedule's cache keys), each with its version and number of active bookings, and
+    reaching out to the nearest day held before and after `on` (previous and next)."""
     monday = on - timedelta(days=on.weekday())
-    counts = dict(
-        days.filter(date__range=(monday, monday + timedelta(days=6)))
-        .exclude(status=DayStatus.CANCELLED)
-        .order_by()
-        .values("date")
-        .annotate(n=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES)))
-        .values_list("date", "n")
+    held = days.exclude(status=DayStatus.CANCELLED)
+    before = Subquery(held.filter(date__lt=on).order_by("-date").values("date")[:1])
+    after = Subquery(held.filter(date__gt=on).order_by("date").values("date")[:1])
+    # A range, not an OR of the three: the planner then starts from the coach's days.
+    # Between the week and the nearest day held there are only cancelled days, few.
+    # Without a nearest day the week's own end counts (SQLite's MIN would give NULL).
+    week_start = Value(monday, DateField())
+    week_end = Value(monday + timedelta(days=6), DateField())
+    first = Least(week_start, Coalesce(before, week_start))
+    last = Greatest(week_end, Coalesce(after, week_end))
+    active = Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES))
+    return list(
+        days.filter(date__gte=first, date__lte=last)
+        .only("pk", "date", "version", "status")
+        .annotate(active=active)
+        .order_by("starts_at", "pk")
     )
+
+
+def _nearest(rows: list[OutreachDay], on: date) -> dict:
+    held = [day.date for day in rows if day.status != DayStatus.CANCELLED]
+    return {
+        "previous": max((d for d in held if d < on), default=None),
+        "next": min((d for d in held if d > on), default=None),
+    }
+
+
+def _week(rows: list[OutreachDay], on: date) -> list[dict]:
+    monday = on - timedelta(days=on.weekday())
+    counts = {}
+    for day in rows:
+        # The nearest days before and after may lie outside the week: not counted.
+        if day.status != DayStatus.CANCELLED:
+            counts[day.date] = counts.get(day.date, 0) + day.active
     week = [monday + timedelta(days=i) for i in range(7)]
     return [{"date": d, "count": counts.get(d), "current": d == on} for d in week]
 
@@ -130,15 +145,13 @@ def my_day(request):
     today = timezone.localdate()
     picker = DayPickerForm(request.GET if "date" in request.GET else {"date": today})
     on = picker.cleaned_data["date"] if picker.is_valid() else today
-    schedule = list(_with_schedule(days.filter(date=on)))
-    around = days.exclude(status=DayStatus.CANCELLED).aggregate(
-        previous=Max("date", filter=Q(date__lt=on)), next=Min("date", filter=Q(date__gt=on))
-    )
+    rows = _days_around(days, on)
+    shown = [day for day in rows if day.date == on]
     calls = list(Call.objects.for_days(days).shown_on(today).listed())
     services.log_access(
         user=request.user,
         action=AuditAction.VIEW_DAY,
-        days=schedule,
+        days=shown,
         bookings=[call.booking for call in calls],
     )
     context = {
@@ -146,10 +159,12 @@ def my_day(request):
         "on": on,
         "today": today,
         "picker": picker,
-        "schedule": schedule,
-        "previous": around["previous"],
-        "next": around["next"],
-        "week": _week(days, on),
+        # Rendered per version of each day and shared through the cache; the access
+        # check above has already decided which days this user sees.
+        "schedule": day_schedule.sections(request, shown, today=today),
+        "has_days": bool(shown),
+        **_nearest(rows, on),
+        "week": _week(rows, on),
     }
     return render(request, "coaches/my_day.html", context, status=400 if picker.errors else 200)
 
@@ -159,9 +174,14 @@ def my_day(request):
 @require_GET
 def print_day(request, day_id: int):
     day = _get_day(request, day_id)
-    day = _with_schedule(OutreachDay.objects.filter(pk=day.pk)).get()
     services.log_access(user=request.user, action=AuditAction.PRINT_DAY, days=[day])
-    return render(request, "coaches/print_day.html", {"day": day, "printed_at": timezone.now()})
+    today = timezone.localdate()
+    context = {
+        "day": day,
+        "schedule": day_schedule.sections(request, [day], today=today, view="print"),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "coaches/print_day.html", context)
 
 
 @login_required
@@ -189,6 +209,7 @@ def _render_booking(request, booking: Booking, form: OutcomeForm, status: int = 
         "accompaniment": casework.booking_panel(booking=booking, user=request.user),
         "today": timezone.localdate(),
         "back": _day_url(booking.day.date, f"b{booking.pk}"),
+        "next_path": request.get_full_path(),
     }
     return render(request, "coaches/booking.html", context, status=status)
 
