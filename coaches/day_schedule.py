@@ -19,6 +19,7 @@ its erasure by more than that even if an entry were missed. The cache only saves
 when it cannot be reached the schedule is rendered from the database, as before.
 """
 
+import hashlib
 import logging
 import re
 from datetime import date, timedelta
@@ -67,9 +68,10 @@ def cache_key(*, pk: int, version: int, language: str, today: date, view: str = 
     return f"{KEY_PREFIX}:{view}:{pk}:{version}:{language}:{today.isoformat()}"
 
 
-def sections(request, days, *, today: date, view: str = "day") -> SafeString:
+def sections(days, *, today: date, view: str = "day") -> SafeString:
     """The rendered schedule of each day (which needs `pk` and `version` only), in the
-    order given, ready for this request. Call it only with days the user may see."""
+    order given, with the marks still in (see personalise). Call it only with days the
+    user may see."""
     language = get_language()
     keys = [
         cache_key(pk=d.pk, version=d.version, language=language, today=today, view=view)
@@ -81,11 +83,32 @@ def sections(request, days, *, today: date, view: str = "day") -> SafeString:
         fresh = _render(missing, today=today, template=TEMPLATES[view])
         _write(fresh)
         found.update(fresh)
-    return personalise(request, "".join(found.get(key, "") for key in keys))
+    return mark_safe("".join(found.get(key, "") for key in keys))  # noqa: S308
+
+
+def page_key(request, days, *, today: date) -> str:
+    """The key of a whole coach's day as one user sees it: everything the page shows
+    follows from the user, the language, the address, today's date and the days of the
+    week around the date (their versions, dates, states and counts). Calls, messages and
+    form errors are per request: a page with any of them is not stored."""
+    rows = [(d.pk, d.version, d.date.isoformat(), d.status, d.active) for d in days]
+    user = request.user
+    seed = repr((user.pk, user.is_staff, get_language(), request.get_full_path(), rows))
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return f"{KEY_PREFIX}:page:{today.isoformat()}:{digest}"
+
+
+def cached_page(key: str | None) -> str | None:
+    return _read([key]).get(key) if key else None
+
+
+def store_page(key: str | None, html: str) -> None:
+    if key:
+        _write({key: html})
 
 
 def personalise(request, html: str) -> SafeString:
-    """Put this request's CSRF token and address into a cached schedule, in one pass so
+    """Put this request's CSRF token and address in place of the marks, in one pass so
     that neither value is ever read as a mark itself."""
     values = {CSRF_MARK: get_token(request), NEXT_MARK: escape(request.get_full_path())}
     # Both marks sit in attribute values the template escapes; the values put in are

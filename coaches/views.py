@@ -11,11 +11,13 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DateField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -147,26 +149,39 @@ def my_day(request):
     on = picker.cleaned_data["date"] if picker.is_valid() else today
     rows = _days_around(days, on)
     shown = [day for day in rows if day.date == on]
-    calls = list(Call.objects.for_days(days).shown_on(today).listed())
+    open_calls = Call.objects.for_days(days).shown_on(today)
+    # Most coaches have no call to make: the list's wide query runs only when there is.
+    calls = list(open_calls.listed()) if open_calls.exists() else []
     services.log_access(
         user=request.user,
         action=AuditAction.VIEW_DAY,
         days=shown,
         bookings=[call.booking for call in calls],
     )
-    context = {
-        "calls": calls,
-        "on": on,
-        "today": today,
-        "picker": picker,
-        # Rendered per version of each day and shared through the cache; the access
-        # check above has already decided which days this user sees.
-        "schedule": day_schedule.sections(request, shown, today=today),
-        "has_days": bool(shown),
-        **_nearest(rows, on),
-        "week": _week(rows, on),
-    }
-    return render(request, "coaches/my_day.html", context, status=400 if picker.errors else 200)
+    # A page without calls, messages or errors is kept whole for this user; the access
+    # check above has already decided which days it may show.
+    plain = not (calls or picker.errors or len(get_messages(request)))
+    key = day_schedule.page_key(request, rows, today=today) if plain else None
+    html = day_schedule.cached_page(key)
+    if html is None:
+        context = {
+            "calls": calls,
+            "on": on,
+            "today": today,
+            "picker": picker,
+            # Shared by everyone who may see the day, rendered once per version of it.
+            "schedule": day_schedule.sections(shown, today=today),
+            "has_days": bool(shown),
+            **_nearest(rows, on),
+            "week": _week(rows, on),
+            # Marks, put in per request by personalise().
+            "csrf_token": day_schedule.CSRF_MARK,
+            "next_path": day_schedule.NEXT_MARK,
+        }
+        html = render_to_string("coaches/my_day.html", context, request=request)
+        day_schedule.store_page(key, html)
+    body = day_schedule.personalise(request, html)
+    return HttpResponse(body, status=400 if picker.errors else 200)
 
 
 @login_required
@@ -178,7 +193,9 @@ def print_day(request, day_id: int):
     today = timezone.localdate()
     context = {
         "day": day,
-        "schedule": day_schedule.sections(request, [day], today=today, view="print"),
+        "schedule": day_schedule.personalise(
+            request, day_schedule.sections([day], today=today, view="print")
+        ),
         "printed_at": timezone.now(),
     }
     return render(request, "coaches/print_day.html", context)

@@ -127,7 +127,7 @@ def test_the_day_view_query_count_does_not_grow_with_bookings(
         book(slots[n % len(slots)], topics=topics, need_child=n % 2 == 0)
     client.force_login(coach.user)
 
-    # session, user, coach, the week's days with previous/next, open calls, audit insert;
+    # session, user, coach, the week's days with previous/next, any open calls, audit insert;
     # the first view also renders the schedule: day, slots, bookings, topics, outcomes,
     # coaches present. Later views read the rendered schedule from the cache.
     with django_assert_num_queries(12):

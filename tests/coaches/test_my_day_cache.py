@@ -17,7 +17,15 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from appointments.models import AuditAction, AuditEntry, Booking, DayStatus, Slot
+from appointments.models import (
+    AuditAction,
+    AuditEntry,
+    Booking,
+    Call,
+    CallReason,
+    DayStatus,
+    Slot,
+)
 from appointments.services import (
     accept_waitlist_offer,
     add_walk_in,
@@ -29,8 +37,10 @@ from appointments.services import (
     erase_expired_personal_data,
     join_waitlist,
     mark_attendance,
+    mark_call_done,
     move_booking,
     publish_day,
+    record_calls,
     record_outcome,
     undo_attendance,
 )
@@ -256,7 +266,7 @@ def test_a_follow_up_moved_when_an_accompaniment_ends_shows(case, person, settin
 
 
 def test_a_second_view_reads_the_schedule_from_the_cache(world, alice, django_assert_num_queries):
-    # session, user, coach, the week's days, open calls, audit insert; a first view also
+    # session, user, coach, the week's days, any open calls, audit insert; a first view also
     # loads the day, slots, bookings, topics, outcomes and coaches present.
     with django_assert_num_queries(12):
         first = page(alice)
@@ -355,3 +365,41 @@ def test_the_print_view_shows_each_change(world, alice, django_assert_num_querie
     assert "status-attended" in alice.get(path).content.decode()
     erase_booking(booking=world.booking)
     assert "Maria Schulz" not in alice.get(path).content.decode()
+
+
+# --- the whole page, kept per user while nothing per request is on it -----------------
+
+
+def test_a_message_is_shown_once_and_never_kept_in_the_page(world, alice):
+    action = f"/team/termine/{world.booking.pk}/erschienen/"
+    page(alice)
+    first = alice.post(action, {"next": "/team/"}, follow=True).content.decode()
+    assert "Gespeichert: erschienen." in first
+    again = alice.post(action, {"next": "/team/"}, follow=True).content.decode()
+    assert "Das war schon gespeichert." in again
+    assert "Gespeichert: erschienen." not in again
+    assert "schon gespeichert" not in page(alice)
+
+
+def test_a_ticked_call_shows_on_the_next_view(world, alice):
+    Booking.objects.filter(pk=world.booking.pk).update(email="", phone="05144 1234")
+    record_calls(
+        bookings=Booking.objects.filter(pk=world.booking.pk),
+        reason=CallReason.REMINDER,
+        for_date=world.day.date,
+    )
+    assert "Angerufen von" not in page(alice)
+    mark_call_done(call=Call.objects.get(), user=world.alice.user)
+    assert "Angerufen von" in page(alice)
+
+
+def test_each_user_gets_their_own_page(world, alice):
+    # Carl serves the same day and also has an admin login: the same days, another menu.
+    carl = factories.coach("Carl Conrad", "carl")
+    assign_coaches(day=world.day, coaches=[world.alice, carl])
+    carl.user.is_staff = True
+    carl.user.save(update_fields=["is_staff"])
+    carls = Client()
+    carls.force_login(carl.user)
+    assert "Verwaltung" in page(carls)
+    assert "Verwaltung" not in page(alice)
