@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from appointments.models import AuditAction, AuditEntry, Booking, Enrolment
+from appointments.models import AuditAction, AuditEntry, Booking, Enrolment, OutreachDay
 from coaches.models_casework import ContactEntry, Person, PersonStatus, PersonVisit
 from coaches.models_employers import REFERRAL_RANK, Referral, ReferralStatus, ReferralStep
 
@@ -76,12 +76,13 @@ def settle_ended_accompaniment(
     withdrawn; each change is written to the audit log. Runs in the caller's transaction."""
     today = timezone.localdate(now)
     moved = 0
-    bookings = (
-        Booking.objects.select_for_update(of=("self",))
-        .filter(person_visit__person=person, follow_up_done_at=None)
-        .exclude(follow_up_on=None)
-        .select_related("day")
-    )
+    open_follow_ups = Booking.objects.filter(
+        person_visit__person=person, follow_up_done_at=None
+    ).exclude(follow_up_on=None)
+    # The coaches' schedules show the follow-up date and are cached per version of the
+    # day. Raised before the bookings are locked, as every path takes the day's row first.
+    OutreachDay.objects.filter(bookings__in=open_follow_ups).bump_version()
+    bookings = open_follow_ups.select_for_update(of=("self",)).select_related("day")
     entries = []
     for booking in bookings:
         last = last_follow_up_after_end(booking=booking, ended_at=person.ended_at or now)

@@ -11,10 +11,13 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Prefetch, Q
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Count, DateField, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,12 +32,10 @@ from appointments.models import (
     Booking,
     BookingStatus,
     Call,
-    DayCoach,
     DayStatus,
     OutreachDay,
-    Slot,
 )
-from coaches import casework
+from coaches import casework, day_schedule
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach, sees_every_day
 
@@ -95,29 +96,45 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-def _with_schedule(days):
-    """Days with their slots in time order, each slot's active bookings, topics and
-    outcomes, and the coaches present: a fixed number of queries however many bookings."""
-    bookings = Booking.objects.active().prefetch_related("topics", "outcomes").order_by("pk")
-    slots = Slot.objects.order_by("starts_at").prefetch_related(
-        Prefetch("bookings", queryset=bookings, to_attr="active_bookings")
-    )
-    return days.select_related("site__municipality").prefetch_related(
-        Prefetch("slots", queryset=slots),
-        Prefetch("day_coaches", queryset=DayCoach.objects.select_related("coach")),
-    )
-
-
-def _week(days, on: date) -> list[dict]:
+def _days_around(days, on: date) -> list[OutreachDay]:
+    """In one query: the days of the week around `on` (for the week strip and the
+    schedule's cache keys), each with its version and number of active bookings, and
+    reaching out to the nearest day held before and after `on` (previous and next)."""
     monday = on - timedelta(days=on.weekday())
-    counts = dict(
-        days.filter(date__range=(monday, monday + timedelta(days=6)))
-        .exclude(status=DayStatus.CANCELLED)
-        .order_by()
-        .values("date")
-        .annotate(n=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES)))
-        .values_list("date", "n")
+    held = days.exclude(status=DayStatus.CANCELLED)
+    before = Subquery(held.filter(date__lt=on).order_by("-date").values("date")[:1])
+    after = Subquery(held.filter(date__gt=on).order_by("date").values("date")[:1])
+    # A range, not an OR of the three: the planner then starts from the coach's days.
+    # Between the week and the nearest day held there are only cancelled days, few.
+    # Without a nearest day the week's own end counts (SQLite's MIN would give NULL).
+    week_start = Value(monday, DateField())
+    week_end = Value(monday + timedelta(days=6), DateField())
+    first = Least(week_start, Coalesce(before, week_start))
+    last = Greatest(week_end, Coalesce(after, week_end))
+    active = Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES))
+    return list(
+        days.filter(date__gte=first, date__lte=last)
+        .only("pk", "date", "version", "status")
+        .annotate(active=active)
+        .order_by("starts_at", "pk")
     )
+
+
+def _nearest(rows: list[OutreachDay], on: date) -> dict:
+    held = [day.date for day in rows if day.status != DayStatus.CANCELLED]
+    return {
+        "previous": max((d for d in held if d < on), default=None),
+        "next": min((d for d in held if d > on), default=None),
+    }
+
+
+def _week(rows: list[OutreachDay], on: date) -> list[dict]:
+    monday = on - timedelta(days=on.weekday())
+    counts = {}
+    for day in rows:
+        # The nearest days before and after may lie outside the week: not counted.
+        if day.status != DayStatus.CANCELLED:
+            counts[day.date] = counts.get(day.date, 0) + day.active
     week = [monday + timedelta(days=i) for i in range(7)]
     return [{"date": d, "count": counts.get(d), "current": d == on} for d in week]
 
@@ -130,28 +147,41 @@ def my_day(request):
     today = timezone.localdate()
     picker = DayPickerForm(request.GET if "date" in request.GET else {"date": today})
     on = picker.cleaned_data["date"] if picker.is_valid() else today
-    schedule = list(_with_schedule(days.filter(date=on)))
-    around = days.exclude(status=DayStatus.CANCELLED).aggregate(
-        previous=Max("date", filter=Q(date__lt=on)), next=Min("date", filter=Q(date__gt=on))
-    )
-    calls = list(Call.objects.for_days(days).shown_on(today).listed())
+    rows = _days_around(days, on)
+    shown = [day for day in rows if day.date == on]
+    open_calls = Call.objects.for_days(days).shown_on(today)
+    # Most coaches have no call to make: the list's wide query runs only when there is.
+    calls = list(open_calls.listed()) if open_calls.exists() else []
     services.log_access(
         user=request.user,
         action=AuditAction.VIEW_DAY,
-        days=schedule,
+        days=shown,
         bookings=[call.booking for call in calls],
     )
-    context = {
-        "calls": calls,
-        "on": on,
-        "today": today,
-        "picker": picker,
-        "schedule": schedule,
-        "previous": around["previous"],
-        "next": around["next"],
-        "week": _week(days, on),
-    }
-    return render(request, "coaches/my_day.html", context, status=400 if picker.errors else 200)
+    # A page without calls, messages or errors is kept whole for this user; the access
+    # check above has already decided which days it may show.
+    plain = not (calls or picker.errors or len(get_messages(request)))
+    key = day_schedule.page_key(request, rows, today=today) if plain else None
+    html = day_schedule.cached_page(key)
+    if html is None:
+        context = {
+            "calls": calls,
+            "on": on,
+            "today": today,
+            "picker": picker,
+            # Shared by everyone who may see the day, rendered once per version of it.
+            "schedule": day_schedule.sections(shown, today=today),
+            "has_days": bool(shown),
+            **_nearest(rows, on),
+            "week": _week(rows, on),
+            # Marks, put in per request by personalise().
+            "csrf_token": day_schedule.CSRF_MARK,
+            "next_path": day_schedule.NEXT_MARK,
+        }
+        html = render_to_string("coaches/my_day.html", context, request=request)
+        day_schedule.store_page(key, html)
+    body = day_schedule.personalise(request, html)
+    return HttpResponse(body, status=400 if picker.errors else 200)
 
 
 @login_required
@@ -159,9 +189,16 @@ def my_day(request):
 @require_GET
 def print_day(request, day_id: int):
     day = _get_day(request, day_id)
-    day = _with_schedule(OutreachDay.objects.filter(pk=day.pk)).get()
     services.log_access(user=request.user, action=AuditAction.PRINT_DAY, days=[day])
-    return render(request, "coaches/print_day.html", {"day": day, "printed_at": timezone.now()})
+    today = timezone.localdate()
+    context = {
+        "day": day,
+        "schedule": day_schedule.personalise(
+            request, day_schedule.sections([day], today=today, view="print")
+        ),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "coaches/print_day.html", context)
 
 
 @login_required
@@ -189,6 +226,7 @@ def _render_booking(request, booking: Booking, form: OutcomeForm, status: int = 
         "accompaniment": casework.booking_panel(booking=booking, user=request.user),
         "today": timezone.localdate(),
         "back": _day_url(booking.day.date, f"b{booking.pk}"),
+        "next_path": request.get_full_path(),
     }
     return render(request, "coaches/booking.html", context, status=status)
 

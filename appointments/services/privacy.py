@@ -51,9 +51,13 @@ def erasure_due(*, day: OutreachDay) -> datetime:
 
 
 def _anonymise_bookings(bookings, now: datetime) -> int:
-    ids = list(bookings.filter(anonymised_at=None).values_list("pk", flat=True))
-    if not ids:
+    rows = list(bookings.filter(anonymised_at=None).values_list("pk", "day_id"))
+    if not rows:
         return 0
+    ids = [pk for pk, _day_id in rows]
+    # The coaches' cached schedules of these days show the names: a new version drops
+    # them. Raised before the bookings change, as every path takes the day's row first.
+    OutreachDay.objects.filter(pk__in={day_id for _pk, day_id in rows}).bump_version()
     BookingToken.objects.filter(booking_id__in=ids).delete()
     # An SMTP error text can quote the address, so it goes too.
     OutgoingMail.objects.filter(booking_id__in=ids).update(last_error="", context={})

@@ -33,6 +33,7 @@ from appointments.services.seats import (
     person_booked,
     refuse_if_booked,
     release_seat,
+    touch_day,
 )
 from appointments.sms import takes_sms
 
@@ -201,7 +202,9 @@ def accept_waitlist_offer(
             language=entry.language,
         )
         slot.day = day
-        # The seat is already taken by the hold: the booking inherits it.
+        # The seat is already taken by the hold, so the counter does not move; the new
+        # booking still changes the coaches' schedule of the day.
+        touch_day(day.pk)
         booking = create_booking_row(slot, client, None, consent_at=entry.consent_at or now)
         token = BookingToken.objects.issue(booking=booking)
         entry.status = WaitlistStatus.BOOKED
