@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
@@ -130,11 +131,14 @@ def _held(days, now):
     return days.filter(status=DayStatus.PUBLISHED, ends_at__lte=now)
 
 
-def collect(*, start: date, end: date, site=None, district=None, now=None) -> Report:
+def collect(
+    *, start: date, end: date, site=None, district=None, now=None, by_district=False
+) -> Report:
     """The figures for days from `start` up to (not including) `end`, optionally of one
-    Landkreis or one site: one stored row per day (DayFigures), the stale ones of the
-    scope rebuilt first, so the figures are exact and the page never reads bookings of
-    days that did not change."""
+    Landkreis or one site, per municipality (or per Landkreis with `by_district`) and
+    month: summed in the database from one stored row per day (DayFigures), the stale ones
+    of the scope rebuilt first, so the figures are exact and the page never reads
+    bookings of days that did not change."""
     now = now or timezone.now()
     refresh_day_figures(days=_days(start, end, site, district))
     figures = DayFigures.objects.filter(month__gte=start, month__lt=end)
@@ -142,14 +146,17 @@ def collect(*, start: date, end: date, site=None, district=None, now=None) -> Re
         figures = figures.filter(district=district)
     if site is not None:
         figures = figures.filter(day__site=site)
-    rows: dict = {}
-    columns = ["municipality__name", "month", "held_from", *DAY_COUNTS, "outcomes"]
-    for f in figures.values(*columns).order_by():
-        held = f["held_from"] is not None and f["held_from"] <= now
-        if not (held or any(f[name] for name in DAY_COUNTS)):
-            continue  # a day to come without any booking: no figure yet
-        key = (f["municipality__name"], f["month"])
-        _add_day(rows.setdefault(key, Row(municipality=key[0], month=key[1])), f, held)
+    held = Q(held_from__lte=now)
+    # A day to come without any booking has no figure yet.
+    any_count = Q(**{f"{count}__gt": 0 for count in DAY_COUNTS}, _connector=Q.OR)
+    counted = figures.filter(held | any_count)
+    name = "district__name" if by_district else "municipality__name"
+    rows = {}
+    for v in _sums(counted, name, held):
+        key = (v.pop("name"), v.pop("month"))
+        rows[key] = Row(municipality=key[0], month=key[1], **v)
+    for place, month, code, n in _outcome_sums(counted.filter(held), name):
+        rows[(place, month)].outcomes[code] = n
     return _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
 
 
@@ -159,15 +166,30 @@ HELD_COUNTS += ["no_shows", "walk_ins"]
 DAY_COUNTS = [*HELD_COUNTS, "cancellations"]
 
 
-def _add_day(row: Row, figures: dict, held: bool) -> None:
-    row.cancellations += figures["cancellations"]
-    if not held:
-        return
-    row.days_held += 1
-    for name in HELD_COUNTS:
-        setattr(row, name, getattr(row, name) + figures[name])
-    for code, n in figures["outcomes"].items():
-        row.outcomes[code] = row.outcomes.get(code, 0) + n
+def _sums(figures, name: str, held: Q):
+    """Per place and month: days held, the held days' counts, and all cancellations."""
+    sums = {count: Sum(count, filter=held, default=0) for count in HELD_COUNTS}
+    return (
+        figures.values("month", name=F(name))
+        .annotate(
+            days_held=Count("pk", filter=held),
+            cancellations=Sum("cancellations", default=0),
+            **sums,
+        )
+        .order_by()
+    )
+
+
+def _outcome_sums(figures, name: str):
+    """(place, month, outcome code, bookings) summed over the days' outcome counts."""
+    days = figures.values(place=F(name), f_month=F("month"), f_outcomes=F("outcomes"))
+    sql, params = days.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The ORM's own SQL, its values as parameters.
+        query = "SELECT d.place, d.f_month, o.key, SUM(o.value::integer)"
+        query += f" FROM ({sql}) d, jsonb_each_text(d.f_outcomes) o GROUP BY 1, 2, 3"  # noqa: S608
+        cursor.execute(query, params)
+        return cursor.fetchall()
 
 
 def collect_from_bookings(*, start: date, end: date, site=None, district=None, now=None) -> Report:
@@ -286,10 +308,13 @@ class StatisticsForm(forms.Form):
         districts = District.objects.filter(municipalities__isnull=False).distinct()
         self.fields["district"].queryset = districts
         # Across the whole country a table per municipality would have thousands of rows:
-        # with several Landkreise, the page shows one at a time (the first by default).
-        several = len(districts) > 1
-        self.default_district = districts[0] if several else None
-        self.fields["district"].empty_label = None if several else _("alle")
+        # with several Landkreise, the page shows the first by default, and for "all" one
+        # row per Landkreis and month.
+        self.several_districts = len(districts) > 1
+        self.default_district = districts[0] if self.several_districts else None
+        self.fields["district"].empty_label = (
+            _("alle Landkreise") if self.several_districts else _("alle")
+        )
         self.fields["district"].initial = self.default_district and self.default_district.pk
         district = self.chosen_district()
         if district:
@@ -310,10 +335,14 @@ class StatisticsForm(forms.Form):
         return data
 
     def chosen_district(self) -> District | None:
-        """The Landkreis whose figures are shown (None for all, where there is only one)."""
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
+        """The Landkreis whose figures are shown (None for all: chosen, or the only one)."""
+        if self.is_bound and self.is_valid() and "district" in self.data:
             return self.cleaned_data["district"]
         return self.default_district
+
+    def by_district(self) -> bool:
+        """Whether the rows are Landkreise (the whole country) rather than municipalities."""
+        return self.several_districts and self.chosen_district() is None
 
     def period(self) -> tuple[date, date, Site | None]:
         """(first day, day after the last month, site); the last 12 months by default."""
@@ -327,6 +356,15 @@ class StatisticsForm(forms.Form):
         return start, add_months(end, 1), site
 
 
+def report_for(form: StatisticsForm) -> tuple[Report, bool]:
+    """The report the form asks for, and whether its rows are Landkreise."""
+    start, end, site = form.period()
+    by_district = form.by_district()
+    district = form.chosen_district()
+    report = collect(start=start, end=end, site=site, district=district, by_district=by_district)
+    return report, by_district
+
+
 def _percent(value) -> str:
     if value is None:
         return "–"
@@ -337,8 +375,12 @@ def _month_label(value: date) -> str:
     return formats.date_format(value, "YEAR_MONTH_FORMAT")
 
 
-def charts_for(report) -> list:
+def charts_for(report, *, by_district: bool = False) -> list:
     outcome_names = dict(OutcomeCode.choices)
+    if by_district:
+        utilisation = gettext("Auslastung je Landkreis")
+    else:
+        utilisation = gettext("Auslastung je Gemeinde")
     return [
         charts.bar_chart(
             slug="bookings",
@@ -350,7 +392,7 @@ def charts_for(report) -> list:
         ),
         charts.bar_chart(
             slug="utilisation",
-            title=gettext("Auslastung je Gemeinde"),
+            title=utilisation,
             description=gettext("Anteil der belegten Plätze an allen angebotenen Plätzen."),
             items=[
                 (r.municipality, r.utilisation or 0, _percent(r.utilisation))
@@ -394,12 +436,12 @@ class _SafeWriter:
         self.writer.writerow([spreadsheet_safe(value) for value in row])
 
 
-def write_csv(response, report) -> None:
+def write_csv(response, report, *, by_district: bool = False) -> None:
     writer = _SafeWriter(csv.writer(response, delimiter=";"))
     codes = OutcomeCode.choices
     writer.writerow(
         [
-            gettext("Gemeinde"),
+            gettext("Landkreis") if by_district else gettext("Gemeinde"),
             gettext("Monat"),
             gettext("Tage"),
             gettext("Zeitfenster"),

@@ -252,10 +252,11 @@ def test_the_query_count_does_not_grow_with_the_data(fixture, staff_client):
 def test_the_page_needs_a_fixed_number_of_queries(fixture, staff_client, django_assert_num_queries):
     url = reverse("admin:appointments_statistics") + URL_QUERY
     staff_client.get(url)
-    # session, user, the Landkreise (counted), the stale days (none), the day figures;
-    # the filter's options come with its cached markup. 9 when the page grouped the
-    # bookings itself and rendered the filter each time.
-    with django_assert_num_queries(5):
+    # session, user, the Landkreise (counted), the stale days (none), the day figures
+    # summed per municipality and month, their outcome counts summed; the filter's options
+    # come with its cached markup. 9 when the page grouped the bookings itself; 5 when it
+    # read every day's figures and summed them in Python.
+    with django_assert_num_queries(6):
         staff_client.get(url)
 
 
@@ -272,3 +273,34 @@ def test_with_several_districts_it_shows_one_at_a_time(fixture, staff_client):
         reverse("admin:appointments_statistics") + URL_QUERY + f"&district={celle}"
     ).content.decode()
     assert "Bergen" in chosen
+
+
+def test_all_landkreise_shows_one_row_per_landkreis(fixture, staff_client):
+    """The whole country: rows per Landkreis and month, summed in the database, and the
+    same totals as the Landkreise one by one."""
+    from locations.models import Municipality
+
+    aaa = factories.district("Aaa-Kreis")
+    Municipality.objects.create(name="Wolfsburg", slug="wolfsburg", district=aaa)
+    url = reverse("admin:appointments_statistics") + URL_QUERY
+    country = staff_client.get(url + "&district=")
+    body = country.content.decode()
+    assert "Zahlen je Landkreis und Monat" in body
+    assert ">Landkreis Celle</th>" in body and ">Bergen</th>" not in body
+    report = country.context["report"]
+    celle = Municipality.objects.get(name="Bergen").district
+    one = staff_client.get(url + f"&district={celle.pk}").context["report"]
+    assert [r.municipality for r in report.rows] == ["Landkreis Celle", "Landkreis Celle"]
+    assert report.total == one.total
+    # Without a choice the first Landkreis is still the default.
+    assert "Zahlen je Gemeinde und Monat" in staff_client.get(url).content.decode()
+
+
+def test_the_csv_of_all_landkreise_names_the_landkreis(fixture, staff_client):
+    from locations.models import Municipality
+
+    aaa = factories.district("Aaa-Kreis")
+    Municipality.objects.create(name="Wolfsburg", slug="wolfsburg", district=aaa)
+    url = reverse("admin:appointments_statistics_csv") + URL_QUERY + "&district="
+    header = staff_client.get(url).content.decode().splitlines()[0]
+    assert header.lstrip("\ufeff").startswith("Landkreis;Monat")
