@@ -437,7 +437,8 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
     def statistics_view(self, request):
         self._statistics_access(request)
         form = statistics.StatisticsForm(request.GET or None)
-        report, by_district = statistics.report_for(form)
+        language = get_language()
+        report, by_district, digest = statistics.page_report(form, language=language)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -449,7 +450,7 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
             # Drawn only when the cached tables and charts are missing (a callable: the
             # template calls it where it needs the charts).
             "charts": lambda: statistics.charts_for(report, by_district=by_district),
-            "report_digest": report.digest(get_language()),
+            "report_digest": digest,
             "csv_url": reverse("admin:appointments_statistics_csv")
             + ("?" + request.GET.urlencode() if request.GET else ""),
         }

@@ -17,14 +17,17 @@ What counts where (months are the months of the counselling day):
 
 import csv
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +46,8 @@ from appointments.models import (
 )
 from appointments.services.figures import refresh_day_figures
 from locations.models import District, Site
+
+log = logging.getLogger(__name__)
 
 COUNTS = [
     "days_held",
@@ -358,11 +363,83 @@ class StatisticsForm(forms.Form):
 
 def report_for(form: StatisticsForm) -> tuple[Report, bool]:
     """The report the form asks for, and whether its rows are Landkreise."""
+    options = _options(form)
+    return collect(**options), options["by_district"]
+
+
+def _options(form: StatisticsForm) -> dict:
     start, end, site = form.period()
-    by_district = form.by_district()
-    district = form.chosen_district()
-    report = collect(start=start, end=end, site=site, district=district, by_district=by_district)
-    return report, by_district
+    district, by_district = form.chosen_district(), form.by_district()
+    return {
+        "start": start,
+        "end": end,
+        "site": site,
+        "district": district,
+        "by_district": by_district,
+    }
+
+
+def page_report(form: StatisticsForm, *, language: str) -> tuple[Report, bool, str]:
+    """The report for the page, whether its rows are Landkreise, and its digest (the key
+    of the cached tables and charts). While no day changed since the digest was stored
+    (and no day of the period was held meanwhile), the digest comes from the cache and
+    the report is only counted if the cached tables are missing too."""
+    options = _options(form)
+    now = timezone.now()
+    marker = OutreachDay.objects.aggregate(last=Max("changed_at"))["last"]
+    key = _digest_key(options, language, marker)
+    digest = _cache_get(key, now)
+    if digest is not None:
+        return SimpleLazyObject(lambda: collect(**options, now=now)), options["by_district"], digest
+    report = collect(**options, now=now)
+    digest = report.digest(language)
+    _cache_set(key, (digest, _digest_until(options, now, marker)), now)
+    return report, options["by_district"], digest
+
+
+# Figures only change with a day (its version and changed_at raised) or with the clock
+# (a day becoming held); names of places show within this time.
+DIGEST_MAX_AGE = timedelta(minutes=10)
+# changed_at is stamped before its transaction commits; see locations/start_page.py.
+DIGEST_SETTLE = timedelta(seconds=5)
+
+
+def _digest_key(options: dict, language: str, marker) -> str:
+    scope = [options[name] for name in ("start", "end", "by_district")]
+    scope += [getattr(options[name], "pk", None) for name in ("site", "district")]
+    seed = repr((scope, language, marker and marker.isoformat()))
+    return "statistics-digest:" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _digest_until(options: dict, now, marker):
+    """The first moment a day of the scope becomes held, or the entry's maximum age."""
+    moments = [now + DIGEST_MAX_AGE]
+    if marker is not None and now < marker + DIGEST_SETTLE:
+        moments.append(marker + DIGEST_SETTLE)
+    figures = DayFigures.objects.filter(month__gte=options["start"], month__lt=options["end"])
+    if options["district"]:
+        figures = figures.filter(district=options["district"])
+    if options["site"] is not None:
+        figures = figures.filter(day__site=options["site"])
+    upcoming = figures.filter(held_from__gt=now).aggregate(first=Min("held_from"))["first"]
+    return min([*moments, upcoming] if upcoming else moments)
+
+
+def _cache_get(key: str, now):
+    try:
+        entry = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("statistics cache unreachable", exc_info=True)
+        return None
+    return entry[0] if entry is not None and now < entry[1] else None
+
+
+def _cache_set(key: str, entry, now) -> None:
+    seconds = max(1, int((entry[1] - now).total_seconds()))
+    try:
+        cache.set(key, entry, seconds)
+    except Exception:  # noqa: BLE001 - see _cache_get
+        log.warning("statistics cache unreachable", exc_info=True)
 
 
 def _percent(value) -> str:
