@@ -140,10 +140,10 @@ def collect(
     *, start: date, end: date, site=None, district=None, now=None, by_district=False
 ) -> Report:
     """The figures for days from `start` up to (not including) `end`, optionally of one
-    Landkreis or one site, per municipality (or per Landkreis with `by_district`) and
-    month: summed in the database from one stored row per day (DayFigures), the stale ones
-    of the scope rebuilt first, so the figures are exact and the page never reads
-    bookings of days that did not change."""
+    Landkreis or one site, per municipality and month (or per Landkreis over the period
+    with `by_district`): summed in the database from one stored row per day (DayFigures),
+    the stale ones of the scope rebuilt first, so the figures are exact and the page
+    never reads bookings of days that did not change."""
     now = now or timezone.now()
     refresh_day_figures(days=_days(start, end, site, district))
     figures = DayFigures.objects.filter(month__gte=start, month__lt=end)
@@ -162,7 +162,12 @@ def collect(
         rows[key] = Row(municipality=key[0], month=key[1], **v)
     for place, month, code, n in _outcome_sums(counted.filter(held), name):
         rows[(place, month)].outcomes[code] = n
-    return _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
+    report = _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
+    if by_district:
+        # Hundreds of Landkreise times the months would be thousands of rows (megabytes
+        # of table): one row per Landkreis over the period; the months stay in `months`.
+        report.rows = report.municipalities
+    return report
 
 
 # The per-day counts of DayFigures that count only once the day is held.
