@@ -320,8 +320,10 @@ class StatisticsForm(forms.Form):
         # Across the whole country a table per municipality would have thousands of rows:
         # with several Landkreise, the page shows the first by default, and for "all" one
         # row per Landkreis and month.
-        self.several_districts = len(districts) > 1
-        self.default_district = districts[0] if self.several_districts else None
+        # The first two tell "several" and the default; hundreds are never loaded here.
+        first = list(districts[:2])
+        self.several_districts = len(first) > 1
+        self.default_district = first[0] if self.several_districts else None
         self.fields["district"].empty_label = (
             _("alle Landkreise") if self.several_districts else _("alle")
         )
