@@ -160,7 +160,9 @@ def collect(
     for v in _sums(counted, name, held):
         key = (v.pop("name"), v.pop("month"))
         rows[key] = Row(municipality=key[0], month=key[1], **v)
-    for place, month, code, n in _outcome_sums(counted.filter(held), name):
+    # Most days record no outcome: only the others are opened up.
+    with_outcomes = counted.filter(held).exclude(outcomes={})
+    for place, month, code, n in _outcome_sums(with_outcomes, name):
         rows[(place, month)].outcomes[code] = n
     report = _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
     if by_district:
