@@ -437,18 +437,20 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
     def statistics_view(self, request):
         self._statistics_access(request)
         form = statistics.StatisticsForm(request.GET or None)
-        start, end, site = form.period()
-        district = form.chosen_district()
-        report = statistics.collect(start=start, end=end, site=site, district=district)
+        language = get_language()
+        report, by_district, digest = statistics.page_report(form, language=language)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Statistik"),
             "form": form,
             "report": report,
+            "by_district": by_district,
             "outcome_codes": OutcomeCode.choices,
-            "charts": statistics.charts_for(report),
-            "report_digest": report.digest(get_language()),
+            # Drawn only when the cached tables and charts are missing (a callable: the
+            # template calls it where it needs the charts).
+            "charts": lambda: statistics.charts_for(report, by_district=by_district),
+            "report_digest": digest,
             "csv_url": reverse("admin:appointments_statistics_csv")
             + ("?" + request.GET.urlencode() if request.GET else ""),
         }
@@ -457,16 +459,15 @@ class OutreachDayAdmin(PublishDayMixin, admin.ModelAdmin):
     def statistics_csv_view(self, request):
         self._statistics_access(request)
         form = statistics.StatisticsForm(request.GET or None)
-        start, end, site = form.period()
-        district = form.chosen_district()
-        report = statistics.collect(start=start, end=end, site=site, district=district)
+        start, end, _site = form.period()
+        report, by_district = statistics.report_for(form)
         last = statistics.add_months(end, -1)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="joblokal-statistik-{start:%Y-%m}-{last:%Y-%m}.csv"'
         )
         response.write("\ufeff")  # Lets spreadsheet programs detect UTF-8.
-        statistics.write_csv(response, report)
+        statistics.write_csv(response, report, by_district=by_district)
         return response
 
 

@@ -17,13 +17,17 @@ What counts where (months are the months of the counselling day):
 
 import csv
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
-from django.db.models import Count, F, Q, Sum
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +46,8 @@ from appointments.models import (
 )
 from appointments.services.figures import refresh_day_figures
 from locations.models import District, Site
+
+log = logging.getLogger(__name__)
 
 COUNTS = [
     "days_held",
@@ -130,11 +136,14 @@ def _held(days, now):
     return days.filter(status=DayStatus.PUBLISHED, ends_at__lte=now)
 
 
-def collect(*, start: date, end: date, site=None, district=None, now=None) -> Report:
+def collect(
+    *, start: date, end: date, site=None, district=None, now=None, by_district=False
+) -> Report:
     """The figures for days from `start` up to (not including) `end`, optionally of one
-    Landkreis or one site: one stored row per day (DayFigures), the stale ones of the
-    scope rebuilt first, so the figures are exact and the page never reads bookings of
-    days that did not change."""
+    Landkreis or one site, per municipality and month (or per Landkreis over the period
+    with `by_district`): summed in the database from one stored row per day (DayFigures),
+    the stale ones of the scope rebuilt first, so the figures are exact and the page
+    never reads bookings of days that did not change."""
     now = now or timezone.now()
     refresh_day_figures(days=_days(start, end, site, district))
     figures = DayFigures.objects.filter(month__gte=start, month__lt=end)
@@ -142,15 +151,25 @@ def collect(*, start: date, end: date, site=None, district=None, now=None) -> Re
         figures = figures.filter(district=district)
     if site is not None:
         figures = figures.filter(day__site=site)
-    rows: dict = {}
-    columns = ["municipality__name", "month", "held_from", *DAY_COUNTS, "outcomes"]
-    for f in figures.values(*columns).order_by():
-        held = f["held_from"] is not None and f["held_from"] <= now
-        if not (held or any(f[name] for name in DAY_COUNTS)):
-            continue  # a day to come without any booking: no figure yet
-        key = (f["municipality__name"], f["month"])
-        _add_day(rows.setdefault(key, Row(municipality=key[0], month=key[1])), f, held)
-    return _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
+    held = Q(held_from__lte=now)
+    # A day to come without any booking has no figure yet.
+    any_count = Q(**{f"{count}__gt": 0 for count in DAY_COUNTS}, _connector=Q.OR)
+    counted = figures.filter(held | any_count)
+    name = "district__name" if by_district else "municipality__name"
+    rows = {}
+    for v in _sums(counted, name, held):
+        key = (v.pop("name"), v.pop("month"))
+        rows[key] = Row(municipality=key[0], month=key[1], **v)
+    # Most days record no outcome: only the others are opened up.
+    with_outcomes = counted.filter(held).exclude(outcomes={})
+    for place, month, code, n in _outcome_sums(with_outcomes, name):
+        rows[(place, month)].outcomes[code] = n
+    report = _report(sorted(rows.values(), key=lambda r: (r.municipality, r.month)))
+    if by_district:
+        # Hundreds of Landkreise times the months would be thousands of rows (megabytes
+        # of table): one row per Landkreis over the period; the months stay in `months`.
+        report.rows = report.municipalities
+    return report
 
 
 # The per-day counts of DayFigures that count only once the day is held.
@@ -159,15 +178,30 @@ HELD_COUNTS += ["no_shows", "walk_ins"]
 DAY_COUNTS = [*HELD_COUNTS, "cancellations"]
 
 
-def _add_day(row: Row, figures: dict, held: bool) -> None:
-    row.cancellations += figures["cancellations"]
-    if not held:
-        return
-    row.days_held += 1
-    for name in HELD_COUNTS:
-        setattr(row, name, getattr(row, name) + figures[name])
-    for code, n in figures["outcomes"].items():
-        row.outcomes[code] = row.outcomes.get(code, 0) + n
+def _sums(figures, name: str, held: Q):
+    """Per place and month: days held, the held days' counts, and all cancellations."""
+    sums = {count: Sum(count, filter=held, default=0) for count in HELD_COUNTS}
+    return (
+        figures.values("month", name=F(name))
+        .annotate(
+            days_held=Count("pk", filter=held),
+            cancellations=Sum("cancellations", default=0),
+            **sums,
+        )
+        .order_by()
+    )
+
+
+def _outcome_sums(figures, name: str):
+    """(place, month, outcome code, bookings) summed over the days' outcome counts."""
+    days = figures.values(place=F(name), f_month=F("month"), f_outcomes=F("outcomes"))
+    sql, params = days.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The ORM's own SQL, its values as parameters.
+        query = "SELECT d.place, d.f_month, o.key, SUM(o.value::integer)"
+        query += f" FROM ({sql}) d, jsonb_each_text(d.f_outcomes) o GROUP BY 1, 2, 3"  # noqa: S608
+        cursor.execute(query, params)
+        return cursor.fetchall()
 
 
 def collect_from_bookings(*, start: date, end: date, site=None, district=None, now=None) -> Report:
@@ -286,10 +320,15 @@ class StatisticsForm(forms.Form):
         districts = District.objects.filter(municipalities__isnull=False).distinct()
         self.fields["district"].queryset = districts
         # Across the whole country a table per municipality would have thousands of rows:
-        # with several Landkreise, the page shows one at a time (the first by default).
-        several = len(districts) > 1
-        self.default_district = districts[0] if several else None
-        self.fields["district"].empty_label = None if several else _("alle")
+        # with several Landkreise, the page shows the first by default, and for "all" one
+        # row per Landkreis and month.
+        # The first two tell "several" and the default; hundreds are never loaded here.
+        first = list(districts[:2])
+        self.several_districts = len(first) > 1
+        self.default_district = first[0] if self.several_districts else None
+        self.fields["district"].empty_label = (
+            _("alle Landkreise") if self.several_districts else _("alle")
+        )
         self.fields["district"].initial = self.default_district and self.default_district.pk
         district = self.chosen_district()
         if district:
@@ -310,10 +349,14 @@ class StatisticsForm(forms.Form):
         return data
 
     def chosen_district(self) -> District | None:
-        """The Landkreis whose figures are shown (None for all, where there is only one)."""
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("district"):
+        """The Landkreis whose figures are shown (None for all: chosen, or the only one)."""
+        if self.is_bound and self.is_valid() and "district" in self.data:
             return self.cleaned_data["district"]
         return self.default_district
+
+    def by_district(self) -> bool:
+        """Whether the rows are Landkreise (the whole country) rather than municipalities."""
+        return self.several_districts and self.chosen_district() is None
 
     def period(self) -> tuple[date, date, Site | None]:
         """(first day, day after the last month, site); the last 12 months by default."""
@@ -327,6 +370,87 @@ class StatisticsForm(forms.Form):
         return start, add_months(end, 1), site
 
 
+def report_for(form: StatisticsForm) -> tuple[Report, bool]:
+    """The report the form asks for, and whether its rows are Landkreise."""
+    options = _options(form)
+    return collect(**options), options["by_district"]
+
+
+def _options(form: StatisticsForm) -> dict:
+    start, end, site = form.period()
+    district, by_district = form.chosen_district(), form.by_district()
+    return {
+        "start": start,
+        "end": end,
+        "site": site,
+        "district": district,
+        "by_district": by_district,
+    }
+
+
+def page_report(form: StatisticsForm, *, language: str) -> tuple[Report, bool, str]:
+    """The report for the page, whether its rows are Landkreise, and its digest (the key
+    of the cached tables and charts). While no day changed since the digest was stored
+    (and no day of the period was held meanwhile), the digest comes from the cache and
+    the report is only counted if the cached tables are missing too."""
+    options = _options(form)
+    now = timezone.now()
+    marker = OutreachDay.objects.aggregate(last=Max("changed_at"))["last"]
+    key = _digest_key(options, language, marker)
+    digest = _cache_get(key, now)
+    if digest is not None:
+        return SimpleLazyObject(lambda: collect(**options, now=now)), options["by_district"], digest
+    report = collect(**options, now=now)
+    digest = report.digest(language)
+    _cache_set(key, (digest, _digest_until(options, now, marker)), now)
+    return report, options["by_district"], digest
+
+
+# Figures only change with a day (its version and changed_at raised) or with the clock
+# (a day becoming held); names of places show within this time.
+DIGEST_MAX_AGE = timedelta(minutes=10)
+# changed_at is stamped before its transaction commits; see locations/start_page.py.
+DIGEST_SETTLE = timedelta(seconds=5)
+
+
+def _digest_key(options: dict, language: str, marker) -> str:
+    scope = [options[name] for name in ("start", "end", "by_district")]
+    scope += [getattr(options[name], "pk", None) for name in ("site", "district")]
+    seed = repr((scope, language, marker and marker.isoformat()))
+    return "statistics-digest:" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _digest_until(options: dict, now, marker):
+    """The first moment a day of the scope becomes held, or the entry's maximum age."""
+    moments = [now + DIGEST_MAX_AGE]
+    if marker is not None and now < marker + DIGEST_SETTLE:
+        moments.append(marker + DIGEST_SETTLE)
+    figures = DayFigures.objects.filter(month__gte=options["start"], month__lt=options["end"])
+    if options["district"]:
+        figures = figures.filter(district=options["district"])
+    if options["site"] is not None:
+        figures = figures.filter(day__site=options["site"])
+    upcoming = figures.filter(held_from__gt=now).aggregate(first=Min("held_from"))["first"]
+    return min([*moments, upcoming] if upcoming else moments)
+
+
+def _cache_get(key: str, now):
+    try:
+        entry = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work
+        log.warning("statistics cache unreachable", exc_info=True)
+        return None
+    return entry[0] if entry is not None and now < entry[1] else None
+
+
+def _cache_set(key: str, entry, now) -> None:
+    seconds = max(1, int((entry[1] - now).total_seconds()))
+    try:
+        cache.set(key, entry, seconds)
+    except Exception:  # noqa: BLE001 - see _cache_get
+        log.warning("statistics cache unreachable", exc_info=True)
+
+
 def _percent(value) -> str:
     if value is None:
         return "–"
@@ -337,8 +461,12 @@ def _month_label(value: date) -> str:
     return formats.date_format(value, "YEAR_MONTH_FORMAT")
 
 
-def charts_for(report) -> list:
+def charts_for(report, *, by_district: bool = False) -> list:
     outcome_names = dict(OutcomeCode.choices)
+    if by_district:
+        utilisation = gettext("Auslastung je Landkreis")
+    else:
+        utilisation = gettext("Auslastung je Gemeinde")
     return [
         charts.bar_chart(
             slug="bookings",
@@ -350,7 +478,7 @@ def charts_for(report) -> list:
         ),
         charts.bar_chart(
             slug="utilisation",
-            title=gettext("Auslastung je Gemeinde"),
+            title=utilisation,
             description=gettext("Anteil der belegten Plätze an allen angebotenen Plätzen."),
             items=[
                 (r.municipality, r.utilisation or 0, _percent(r.utilisation))
@@ -394,12 +522,12 @@ class _SafeWriter:
         self.writer.writerow([spreadsheet_safe(value) for value in row])
 
 
-def write_csv(response, report) -> None:
+def write_csv(response, report, *, by_district: bool = False) -> None:
     writer = _SafeWriter(csv.writer(response, delimiter=";"))
     codes = OutcomeCode.choices
     writer.writerow(
         [
-            gettext("Gemeinde"),
+            gettext("Landkreis") if by_district else gettext("Gemeinde"),
             gettext("Monat"),
             gettext("Tage"),
             gettext("Zeitfenster"),

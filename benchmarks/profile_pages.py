@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics"]
-PAGES += ["manage", "move"]
+PAGES += ["manage", "move", "statistics_country"]
 
 
 def configure(args):
@@ -62,6 +62,9 @@ def page_requests(name, fixture):
         return lambda i: ("get", reverse("coaches:my_day"), {"date": coach_date})
     if name == "statistics":
         return lambda i: ("get", reverse("admin:appointments_statistics"), {})
+    if name == "statistics_country":
+        # "All Landkreise": one row per Landkreis and month.
+        return lambda i: ("get", reverse("admin:appointments_statistics"), {"district": ""})
     if name in ("manage", "move"):
         from benchmarks.run import bench_manage_token
 
@@ -80,7 +83,7 @@ def client_for(name):
     client = Client(HTTP_HOST="127.0.0.1")
     if name == "coach_day":
         client.force_login(get_user_model().objects.get(username="coach0000"))
-    if name == "statistics":
+    if name.startswith("statistics"):
         client.force_login(get_user_model().objects.get(username="benchadmin"))
     return client
 

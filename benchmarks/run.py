@@ -77,6 +77,13 @@ PAGES = {
         "auth": "admin",
         "label": "statistics (admin)",
     },
+    # "All Landkreise": one row per Landkreis and month, over the whole country.
+    "statistics_country": {
+        "names": ["admin:appointments_statistics"],
+        "query": "district=",
+        "auth": "admin",
+        "label": "statistics, whole country (admin)",
+    },
 }
 CURVE_PAGES = ["bare", "day", "coach_day", "statistics"]
 

@@ -3,10 +3,12 @@ import hashlib
 import logging
 from collections import defaultdict
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
 from coaches.models import Coach
+from locations import start_page
 from locations.forms import MunicipalitySearchForm
 from locations.models import District, Municipality, fold, split_list
 
@@ -48,8 +51,34 @@ def _first_rows(queryset, *, partition_by, limit):
 @require_GET
 def start(request):
     """A page of municipalities (found by name or Landkreis), each with its next published
-    days: venue, specialisms, free slots. The query count does not grow with the data."""
+    days: venue, specialisms, free slots. The query count does not grow with the data.
+    Visitors who are not logged in share one copy per language and query (start_page),
+    kept until a day changes or the clock changes what it shows."""
     now = timezone.now()
+    if not _shared_page_fits(request):
+        return render(request, "locations/start.html", _start_context(request, now))
+    marker = start_page.last_change()
+    key = start_page.cache_key(request, language=get_language() or "de", marker=marker)
+    page = start_page.cached(key, now)
+    if page is None:
+        context = _start_context(request, now)
+        days = [day for m in context["municipalities"] for day in m.next_days]
+        context["csrf_token"] = start_page.CSRF_MARK
+        page = start_page.StartPage(
+            html=render_to_string("locations/start.html", context, request=request),
+            until=start_page.valid_until(days, now=now, marker=marker),
+        )
+        start_page.store(key, page, now)
+    return HttpResponse(start_page.personalise(request, page.html))
+
+
+def _shared_page_fits(request) -> bool:
+    """Whether this visitor sees the page every anonymous visitor sees (no coach's menu,
+    no message waiting)."""
+    return not (request.user.is_authenticated or len(messages.get_messages(request)))
+
+
+def _start_context(request, now) -> dict:
     municipalities = Municipality.objects.active()
     districts = District.objects.filter(municipalities__active=True).distinct()
     search = MunicipalitySearchForm(request.GET or None, districts=districts)
@@ -76,7 +105,7 @@ def start(request):
         by_municipality[day.site.municipality_id].append(day)
     for municipality in page:
         municipality.next_days = by_municipality[municipality.pk]
-    context = {
+    return {
         "page": page,
         "municipalities": page.object_list,
         "cards": _cards(page.object_list, now),
@@ -85,7 +114,6 @@ def start(request):
         "no_match": no_match,
         "now": now,
     }
-    return render(request, "locations/start.html", context)
 
 
 def _district_select(search) -> dict:

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +48,7 @@ class OutreachDayQuerySet(models.QuerySet):
         )
 
     def bump_version(self) -> int:
-        return self.update(version=F("version") + 1)
+        return self.update(version=F("version") + 1, changed_at=Now())
 
     def for_clients_page(self):
         """Days a client may see (not drafts) with venue and coaches' specialisms."""
@@ -109,6 +109,9 @@ class OutreachDay(models.Model):
     # Raised in the transaction of every change a client sees on the day page (seats,
     # status, times, coaches): the page cache and its ETag are keyed by it.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set with every version raise and every save: the start page's cache reads the
+    # newest of these (one index lookup) to tell whether any day changed at all.
+    changed_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     objects = OutreachDayQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import holidays
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,7 +128,10 @@ def publish_day(*, day: OutreachDay) -> bool:
 
 def _publish(day: OutreachDay) -> bool:
     updated = OutreachDay.objects.filter(pk=day.pk, status=DayStatus.DRAFT).update(
-        status=DayStatus.PUBLISHED, published_at=timezone.now(), version=F("version") + 1
+        status=DayStatus.PUBLISHED,
+        published_at=timezone.now(),
+        version=F("version") + 1,
+        changed_at=Now(),
     )
     day.refresh_from_db(fields=["status", "published_at"])
     return updated == 1

@@ -2,13 +2,15 @@
 whose query count does not grow with the data."""
 
 import itertools
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments import services, statistics
 from appointments.models import (
@@ -19,6 +21,7 @@ from appointments.models import (
     Channel,
     DayStatus,
     OutcomeCode,
+    OutreachDay,
 )
 from tests import factories
 
@@ -237,6 +240,7 @@ def add_more_days(site, month):
 def test_the_query_count_does_not_grow_with_the_data(fixture, staff_client):
     url = reverse("admin:appointments_statistics") + URL_QUERY
     staff_client.get(url)  # warm up the session and content types
+    cache.clear()  # both visits count everything anew
     with CaptureQueriesContext(connection) as small:
         staff_client.get(url)
     add_more_days(fixture["bergen"], 9)
@@ -244,6 +248,7 @@ def test_the_query_count_does_not_grow_with_the_data(fixture, staff_client):
     # What the beat task does between two visits; a visit before it rebuilds the new
     # days itself, in a fixed number of queries too (test_statistics_figures).
     services.refresh_day_figures()
+    cache.clear()
     with CaptureQueriesContext(connection) as large:
         staff_client.get(url)
     assert len(large) == len(small)
@@ -252,10 +257,16 @@ def test_the_query_count_does_not_grow_with_the_data(fixture, staff_client):
 def test_the_page_needs_a_fixed_number_of_queries(fixture, staff_client, django_assert_num_queries):
     url = reverse("admin:appointments_statistics") + URL_QUERY
     staff_client.get(url)
-    # session, user, the Landkreise (counted), the stale days (none), the day figures;
-    # the filter's options come with its cached markup. 9 when the page grouped the
-    # bookings itself and rendered the filter each time.
-    with django_assert_num_queries(5):
+    # session, user, the Landkreise (counted), the newest change of any day; the digest of
+    # the figures, the tables and charts and the filter come from the cache. 9 when the
+    # page grouped the bookings itself; 5 when it read every day's figures each time.
+    with django_assert_num_queries(4):
+        staff_client.get(url)
+    # Without the cache: the stale days (none), the figures summed per place and month,
+    # their outcomes summed, the next day to become held (which ends the entry), and the
+    # filter's markup rendered anew.
+    cache.clear()
+    with django_assert_num_queries(10):
         staff_client.get(url)
 
 
@@ -272,3 +283,80 @@ def test_with_several_districts_it_shows_one_at_a_time(fixture, staff_client):
         reverse("admin:appointments_statistics") + URL_QUERY + f"&district={celle}"
     ).content.decode()
     assert "Bergen" in chosen
+
+
+def test_all_landkreise_shows_one_row_per_landkreis(fixture, staff_client):
+    """The whole country: one row per Landkreis over the period, summed in the database,
+    and the same totals as the Landkreise one by one; the months stay in the chart."""
+    from locations.models import Municipality
+
+    aaa = factories.district("Aaa-Kreis")
+    Municipality.objects.create(name="Wolfsburg", slug="wolfsburg", district=aaa)
+    url = reverse("admin:appointments_statistics") + URL_QUERY
+    country = staff_client.get(url + "&district=")
+    body = country.content.decode()
+    assert "Zahlen je Landkreis" in body
+    assert ">Landkreis Celle</th>" in body and ">Bergen</th>" not in body
+    report = country.context["report"]
+    celle = Municipality.objects.get(name="Bergen").district
+    one = staff_client.get(url + f"&district={celle.pk}").context["report"]
+    assert [r.municipality for r in report.rows] == ["Landkreis Celle"]
+    assert report.total == one.total and report.months == one.months
+    # Without a choice the first Landkreis is still the default.
+    assert "Zahlen je Gemeinde und Monat" in staff_client.get(url).content.decode()
+
+
+def test_the_csv_of_all_landkreise_names_the_landkreis(fixture, staff_client):
+    from locations.models import Municipality
+
+    aaa = factories.district("Aaa-Kreis")
+    Municipality.objects.create(name="Wolfsburg", slug="wolfsburg", district=aaa)
+    url = reverse("admin:appointments_statistics_csv") + URL_QUERY + "&district="
+    header = staff_client.get(url).content.decode().splitlines()[0]
+    assert header.lstrip("\ufeff").startswith("Landkreis;Monat")
+
+
+def served_digest_is_fresh(response) -> bool:
+    """The digest the page's cached tables are keyed by is the one of the figures now."""
+    return response.context["report_digest"] == response.context["report"].digest("de")
+
+
+def test_a_change_to_a_day_shows_on_the_page_at_once(staff_client):
+    day = factories.day(on=timezone.localdate() + timedelta(days=3))
+    booking, _token = factories.booking(day.slots.first())
+    url = reverse("admin:appointments_statistics") + f"?start={day.date:%Y-%m}"
+    first = staff_client.get(url)
+    assert served_digest_is_fresh(first)
+    services.cancel_booking(booking=booking)
+    second = staff_client.get(url)
+    assert second.context["report_digest"] != first.context["report_digest"]
+    assert served_digest_is_fresh(second)
+
+
+def test_a_day_becoming_held_shows_without_any_change(staff_client, monkeypatch):
+    day = factories.day(on=timezone.localdate() + timedelta(days=3))
+    factories.booking(day.slots.first())
+    OutreachDay.objects.update(changed_at=datetime(2020, 1, 1, tzinfo=UTC))
+    url = reverse("admin:appointments_statistics") + f"?start={day.date:%Y-%m}"
+    monkeypatch.setattr(timezone, "now", lambda: day.ends_at - timedelta(minutes=2))
+    # A session as of the mocked clock (a staff session ends after hours).
+    staff_client.force_login(get_user_model().objects.get(username="chefin"))
+    before = staff_client.get(url)
+    assert before.context["report"].total.days_held == 0
+    monkeypatch.setattr(timezone, "now", lambda: day.ends_at + timedelta(minutes=1))
+    staff_client.force_login(get_user_model().objects.get(username="chefin"))
+    after = staff_client.get(url)
+    assert after.context["report"].total.days_held == 1
+    assert served_digest_is_fresh(after)
+
+
+def test_a_digest_stored_just_after_a_change_is_kept_only_briefly(db):
+    """changed_at is stamped before its transaction commits: a digest counted in between
+    must not outlive that commit under the same marker."""
+    now = timezone.now()
+    options = {"start": date(2026, 9, 1), "end": date(2026, 10, 1), "site": None}
+    options["district"] = None
+    recent = statistics._digest_until(options, now, now - timedelta(seconds=1))
+    assert recent <= now + statistics.DIGEST_SETTLE
+    settled = statistics._digest_until(options, now, now - timedelta(hours=1))
+    assert settled == now + statistics.DIGEST_MAX_AGE
