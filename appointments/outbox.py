@@ -54,7 +54,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from appointments.mailer import send_message
+from appointments.mailer import mail_sender, send_message
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
@@ -285,27 +285,65 @@ _clock = time.monotonic
 def _send_all(mails, tokens, result: BatchResult, deadline: float):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
+    # A mail whose SMTP conversation runs in the sender thread while the next notice is
+    # rendered here. It is recorded before the next mail is handed over, so at most one
+    # message is ever accepted by the server but not yet marked sent.
+    in_flight = None
     for mail in mails:
         if _clock() > deadline:
             late.append(mail.pk)
-        elif mail.channel in down:
+            continue
+        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens)
+        in_flight = _settle(in_flight, result, down)
+        if mail.channel in down:
             result.retrying[mail.pk] = down[mail.channel]
+        elif error is not None or mail.channel == MessageChannel.SMS:
+            _record(mail, error or _send_sms(message), result, down)
         else:
-            error = _send_one(mail, tokens.get(mail.pk))
-            if error is None:
-                _finish(mail, MailStatus.SENT)
-                result.sent.append(mail.pk)
-            elif is_permanent(error):
-                _finish(mail, MailStatus.FAILED, error=_describe(error))
-                result.failed[mail.pk] = error
-            else:
-                _finish(mail, MailStatus.RETRYING, error=_describe(error))
-                result.retrying[mail.pk] = error
-                if not isinstance(error, smtplib.SMTPRecipientsRefused):
-                    # The server or gateway is unreachable: the channel's other rows
-                    # wait for the retry instead of each running into the same error.
-                    down[mail.channel] = error
+            in_flight = (mail, mail_sender().submit(send_message, message))
+    _settle(in_flight, result, down)
     return down, late
+
+
+def _prepare(mail: OutgoingMail, tokens: dict[int, str]):
+    """The rendered notice (mail) or text (SMS), or the error that kept it from being built."""
+    try:
+        if mail.channel == MessageChannel.SMS:
+            return build_text(mail, short_token=tokens.get(mail.pk)), None
+        return build_message(mail, manage_token=tokens.get(mail.pk)), None
+    except Exception as error:
+        return None, error
+
+
+def _send_sms(message) -> Exception | None:
+    try:
+        send_sms(message)
+    except Exception as error:
+        return error
+    return None
+
+
+def _settle(in_flight, result: BatchResult, down: dict) -> None:
+    """Wait for the mail in the sender thread and record its outcome."""
+    if in_flight is not None:
+        mail, future = in_flight
+        _record(mail, future.exception(), result, down)
+
+
+def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:
+    if error is None:
+        _finish(mail, MailStatus.SENT)
+        result.sent.append(mail.pk)
+    elif is_permanent(error):
+        _finish(mail, MailStatus.FAILED, error=_describe(error))
+        result.failed[mail.pk] = error
+    else:
+        _finish(mail, MailStatus.RETRYING, error=_describe(error))
+        result.retrying[mail.pk] = error
+        if not isinstance(error, smtplib.SMTPRecipientsRefused):
+            # The server or gateway is unreachable: the channel's other rows wait for
+            # the retry instead of each running into the same error.
+            down[mail.channel] = error
 
 
 def _hand_back(late: list[int], tokens: dict[int, str]) -> None:
@@ -361,17 +399,6 @@ def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
         for pk, token in tokens.items()
     )
     return tokens
-
-
-def _send_one(mail: OutgoingMail, token: str | None) -> Exception | None:
-    try:
-        if mail.channel == MessageChannel.SMS:
-            send_sms(build_text(mail, short_token=token))
-        else:
-            send_message(build_message(mail, manage_token=token))
-    except Exception as error:
-        return error
-    return None
 
 
 def _release_untried(result: BatchResult, tokens: dict[int, str], *, any_down: bool) -> None:
