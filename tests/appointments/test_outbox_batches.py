@@ -61,6 +61,27 @@ def test_a_batch_sends_every_row_once_and_marks_each_sent(queued):
     assert outbox.deliver_batch().sent == []
 
 
+def test_each_mail_is_marked_sent_before_the_next_goes_to_the_server(queued):
+    # The next notice renders while the server answers, but it is handed over only once
+    # the last acceptance is recorded: a killed worker resends at most one mail.
+    events, real_send, real_finish = [], outbox.send_message, outbox._finish
+
+    def send(message):
+        events.append(("send", int(message.message_id[1:].split(".")[0])))
+        real_send(message)
+
+    def finish(row, status, **kwargs):
+        events.append(("mark", row.pk))
+        real_finish(row, status, **kwargs)
+
+    with (
+        mock.patch.object(outbox, "send_message", side_effect=send),
+        mock.patch.object(outbox, "_finish", side_effect=finish),
+    ):
+        outbox.deliver_batch()
+    assert events == [(step, pk) for pk in queued for step in ("send", "mark")]
+
+
 def test_a_batch_takes_at_most_its_limit_oldest_first(queued):
     assert outbox.deliver_batch(limit=2).sent == queued[:2]
     assert outbox.deliver_batch(limit=10).sent == queued[2:]
