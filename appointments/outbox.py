@@ -13,17 +13,17 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    one UPDATE to "sending"), so two workers never take the same row, re-checks each row
    (a notice that no longer applies is skipped with a reason) and issues the batch's
    manage links in one insert; nothing else happens in that transaction;
-2. sends the mail over the worker's one open SMTP connection and the SMS through their
-   backend, rendering from templates compiled once per process (Django's cached
-   template loader, on by default);
-3. marks each row sent in its own short statement right after the server accepted the
-   message, not all rows in one statement at the end. One statement per batch would be
-   cheaper (about 1 ms a mail here), but a worker killed mid-batch would then forget
-   every acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice.
-   Marked one by one, the crash window is one message: the one accepted by the server
-   but not yet marked. It goes out again, with the same Message-ID. These marks are
-   committed without waiting for PostgreSQL's disk flush; only a crash of the database
-   server itself can forget the last fraction of a second of them (resent likewise).
+2. renders each notice (templates compiled once per process) and hands its MIME bytes
+   (`appointments.mime`) to the worker's SMTP thread, which owns the one open
+   connection; the next notice renders while the server answers. SMS go through their
+   backend;
+3. marks each row sent in its own short statement right after the server accepted it,
+   and only then hands over the next mail. One statement per batch would be cheaper,
+   but a worker killed mid-batch would then forget every acceptance of the batch and
+   the sweep would send up to BATCH_SIZE mails twice. So the crash window is one
+   message, accepted but not yet marked; it goes out again with the same Message-ID.
+   The marks commit without waiting for PostgreSQL's disk flush; only a crash of the
+   database server itself can forget the last ones (resent likewise).
 
 A refused address fails (5xx) or retries (4xx) that row alone. An unreachable server or
 gateway stops the batch for that channel: its untried rows wait, marked retrying, and
@@ -164,9 +164,25 @@ def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
     return row
 
 
+class _Batches:
+    """Committed rows' ids; each full batch leaves while later chunks are still written."""
+
+    def __init__(self, size: int):
+        self.size, self.ids = size, []
+
+    def add(self, mail_id: int) -> None:
+        self.ids.append(mail_id)
+        if len(self.ids) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        ids, self.ids = self.ids, []
+        publish_batches(ids, size=self.size)
+
+
 # Set while rows are queued in bulk: their ids are collected here and published in
 # batch tasks instead of one task each.
-_collecting: ContextVar[list[int] | None] = ContextVar("outbox_collecting", default=None)
+_collecting: ContextVar[_Batches | None] = ContextVar("outbox_collecting", default=None)
 
 
 def enqueue(mail_id: int) -> None:
@@ -174,7 +190,7 @@ def enqueue(mail_id: int) -> None:
     # publish, requeue_stuck_mail finds the row later.
     collected = _collecting.get()
     if collected is not None:
-        transaction.on_commit(lambda: collected.append(mail_id))
+        transaction.on_commit(lambda: collected.add(mail_id))
         return
     transaction.on_commit(lambda: publish(mail_id))
 
@@ -184,7 +200,7 @@ def publishing_in_batches(size: int = BATCH_SIZE):
     """Rows queued inside this block go to the broker as batch tasks of `size` ids once
     committed, not as one task each: for the reminder run, a day cancellation and the
     sweep. A single notice outside such a block keeps its own task, for low latency."""
-    collected: list[int] = []
+    collected = _Batches(size)
     reset = _collecting.set(collected)
     try:
         yield
@@ -192,7 +208,7 @@ def publishing_in_batches(size: int = BATCH_SIZE):
         _collecting.reset(reset)
         # Registered last, so it runs after the commits that collected the ids; rows of
         # transactions that rolled back were never collected.
-        transaction.on_commit(lambda: publish_batches(collected, size=size))
+        transaction.on_commit(collected.flush)
 
 
 def publish_batches(mail_ids: list[int], *, size: int = BATCH_SIZE) -> None:
@@ -285,9 +301,8 @@ _clock = time.monotonic
 def _send_all(mails, tokens, result: BatchResult, deadline: float):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
-    # A mail whose SMTP conversation runs in the sender thread while the next notice is
-    # rendered here. It is recorded before the next mail is handed over, so at most one
-    # message is ever accepted by the server but not yet marked sent.
+    # The mail in the SMTP thread while the next notice renders here; it is recorded before
+    # the next is handed over: at most one message is ever accepted but not marked sent.
     in_flight = None
     for mail in mails:
         if _clock() > deadline:

@@ -206,6 +206,19 @@ def test_a_day_cancellation_publishes_batch_tasks(django_capture_on_commit_callb
     assert not single.called
 
 
+def test_a_full_batch_is_published_without_waiting_for_the_rest_of_the_run():
+    # The reminder run commits in chunks; the worker starts on the first batch at once.
+    with mock.patch.object(outbox.send_outgoing_batch, "delay") as batch:
+        batches = outbox._Batches(2)
+        batches.add(11)
+        assert not batch.called
+        batches.add(12)
+        batch.assert_called_once_with([11, 12])
+        batches.add(13)
+        batches.flush()
+    assert [c.args[0] for c in batch.call_args_list] == [[11, 12], [13]]
+
+
 def test_a_rolled_back_notice_is_never_published(django_capture_on_commit_callbacks):
     slot = f.day(seats=2).slots.first()
     booking, _ = f.booking(slot)
