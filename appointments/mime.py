@@ -61,7 +61,7 @@ class Notice:
             ("Date", format_datetime(date or datetime.now(UTC))),
         ]
         if self.message_id:
-            fields.append(("Message-ID", self.message_id))
+            fields.append(("Message-ID", encode_header("Message-ID", self.message_id)))
         fields += [(name, encode_header(name, value)) for name, value in self.headers.items()]
         return [*fields, ("MIME-Version", "1.0")]
 

@@ -124,6 +124,7 @@ def test_an_ascii_subject_that_looks_encoded_is_encoded_itself():
         {"subject": "Termin\nBcc: alle@example.org"},
         {"to": "kundin@example.org\r\nBcc: alle@example.org"},
         {"from_email": "JobLokal <termine@joblokal.example>\nBcc: alle@example.org"},
+        {"message_id": "<1.a@joblokal.example>\r\nBcc: alle@example.org"},
     ],
 )
 def test_a_line_break_in_a_header_is_refused(changes):
