@@ -1,15 +1,39 @@
-"""The SMTP connection a worker process keeps open across messages and batches."""
+"""The SMTP connection a worker process keeps open across messages and batches.
+
+Over SMTP a notice goes out as the bytes `Notice.as_bytes` writes, handed straight to
+the backend's open smtplib connection: Django's EmailMessage would cost more than the
+SMTP conversation. Every other backend (the test outbox, the file and console backends
+of `make run`) gets Django's message object, because that is what it stores or prints;
+there speed does not matter.
+"""
 
 import contextlib
+import os
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+from appointments.mime import Notice
 
 _mailer = {"config": None, "backend": None}
+_sender = {"pid": None, "executor": None}
+_senders: dict[str, str] = {}
 
 
-def send_message(message: EmailMultiAlternatives) -> None:
+def mail_sender() -> ThreadPoolExecutor:
+    """The one thread per worker process that talks SMTP (and so owns the connection).
+    While it waits for the server's answers, which releases the GIL, the batch renders
+    its next notice. Made anew in a forked child, which inherits no threads."""
+    if _sender["pid"] != os.getpid():
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp")
+        _sender.update(pid=os.getpid(), executor=executor)
+    return _sender["executor"]
+
+
+def send_message(message: Notice) -> None:
     """Send through one connection kept open per worker process; a connection the
     server closed while idle is opened again once. An answer about this one message
     (a refused address, a rejected body) leaves the connection open for the next."""
@@ -23,15 +47,37 @@ def send_message(message: EmailMultiAlternatives) -> None:
         _send(backend, message)
 
 
-def _send(backend, message: EmailMultiAlternatives) -> None:
+def _send(backend, message: Notice) -> None:
     try:
-        backend.send_messages([message])
+        if isinstance(backend, SmtpBackend):
+            _send_bytes(backend, message)
+        else:
+            backend.send_messages([message.as_email()])
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
         # smtplib has reset the conversation (RSET): the connection is still good.
+        raise
+    except ValueError:
+        # A bad address or header, refused before anything went out: the connection
+        # is still good, and the row fails on its own.
         raise
     except Exception:
         _drop_mailer()
         raise
+
+
+def _send_bytes(backend: SmtpBackend, message: Notice) -> None:
+    # Django's own address check: it refuses line breaks and a non-ASCII local part,
+    # and gives a non-ASCII domain in IDNA form, for the envelope and the To header.
+    to = backend.prep_address(message.to)
+    sender = _envelope_sender(backend, message.from_email)
+    backend.connection.sendmail(sender, [to], message.as_bytes(to=to))
+
+
+def _envelope_sender(backend: SmtpBackend, from_email: str) -> str:
+    # The sender is the same for every mail: checked once per process.
+    if from_email not in _senders:
+        _senders[from_email] = backend.prep_address(from_email)
+    return _senders[from_email]
 
 
 def _open_mailer():

@@ -5,7 +5,6 @@ import hashlib
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone, translation
 
 from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
+from appointments.mime import Notice
 from appointments.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -35,7 +35,7 @@ ICS_KINDS = {
 # Notices that carry a fresh manage link for the booking.
 
 
-def build_message(mail: OutgoingMail, manage_token: str | None = None) -> EmailMultiAlternatives:
+def build_message(mail: OutgoingMail, manage_token: str | None = None) -> Notice:
     booking = mail.booking
     recipient = mail.recipient
     language = getattr(recipient, "language", settings.LANGUAGE_CODE)
@@ -181,22 +181,17 @@ def offer_context(mail: OutgoingMail) -> dict:
     return {"slot": slot, "offer_url": settings.SITE_URL + url, "expires": entry.offer_expires_at}
 
 
-def make_message(
-    name, *, to, language, context, ics=None, message_id=None
-) -> EmailMultiAlternatives:
+def make_message(name, *, to, language, context, ics=None, message_id=None) -> Notice:
     """Build an email from emails/<name>-subject.txt, -body.txt and -body.html."""
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
-    headers = {"Auto-Submitted": "auto-generated"}
-    if message_id:
-        headers["Message-ID"] = message_id
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[to], headers=headers
+    return Notice(
+        to=to,
+        subject=" ".join(subject.split()),
+        body=text,
+        html=html,
+        ics=ics,
+        message_id=message_id,
     )
-    message.attach_alternative(html, "text/html")
-    if ics:
-        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
-        message.attach("termin.ics", ics, f"text/calendar; charset=utf-8; method={method}")
-    return message

@@ -13,17 +13,17 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    one UPDATE to "sending"), so two workers never take the same row, re-checks each row
    (a notice that no longer applies is skipped with a reason) and issues the batch's
    manage links in one insert; nothing else happens in that transaction;
-2. sends the mail over the worker's one open SMTP connection and the SMS through their
-   backend, rendering from templates compiled once per process (Django's cached
-   template loader, on by default);
-3. marks each row sent in its own short statement right after the server accepted the
-   message, not all rows in one statement at the end. One statement per batch would be
-   cheaper (about 1 ms a mail here), but a worker killed mid-batch would then forget
-   every acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice.
-   Marked one by one, the crash window is one message: the one accepted by the server
-   but not yet marked. It goes out again, with the same Message-ID. These marks are
-   committed without waiting for PostgreSQL's disk flush; only a crash of the database
-   server itself can forget the last fraction of a second of them (resent likewise).
+2. renders each notice (templates compiled once per process) and hands its MIME bytes
+   (`appointments.mime`) to the worker's SMTP thread, which owns the one open
+   connection; the next notice renders while the server answers. SMS go through their
+   backend;
+3. marks each row sent in its own short statement right after the server accepted it,
+   and only then hands over the next mail. One statement per batch would be cheaper,
+   but a worker killed mid-batch would then forget every acceptance of the batch and
+   the sweep would send up to BATCH_SIZE mails twice. So the crash window is one
+   message, accepted but not yet marked; it goes out again with the same Message-ID.
+   The marks commit without waiting for PostgreSQL's disk flush; only a crash of the
+   database server itself can forget the last ones (resent likewise).
 
 A refused address fails (5xx) or retries (4xx) that row alone. An unreachable server or
 gateway stops the batch for that channel: its untried rows wait, marked retrying, and
@@ -54,7 +54,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from appointments.mailer import send_message
+from appointments.mailer import mail_sender, send_message
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
@@ -164,9 +164,25 @@ def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
     return row
 
 
+class _Batches:
+    """Committed rows' ids; each full batch leaves while later chunks are still written."""
+
+    def __init__(self, size: int):
+        self.size, self.ids = size, []
+
+    def add(self, mail_id: int) -> None:
+        self.ids.append(mail_id)
+        if len(self.ids) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        ids, self.ids = self.ids, []
+        publish_batches(ids, size=self.size)
+
+
 # Set while rows are queued in bulk: their ids are collected here and published in
 # batch tasks instead of one task each.
-_collecting: ContextVar[list[int] | None] = ContextVar("outbox_collecting", default=None)
+_collecting: ContextVar[_Batches | None] = ContextVar("outbox_collecting", default=None)
 
 
 def enqueue(mail_id: int) -> None:
@@ -174,7 +190,7 @@ def enqueue(mail_id: int) -> None:
     # publish, requeue_stuck_mail finds the row later.
     collected = _collecting.get()
     if collected is not None:
-        transaction.on_commit(lambda: collected.append(mail_id))
+        transaction.on_commit(lambda: collected.add(mail_id))
         return
     transaction.on_commit(lambda: publish(mail_id))
 
@@ -184,7 +200,7 @@ def publishing_in_batches(size: int = BATCH_SIZE):
     """Rows queued inside this block go to the broker as batch tasks of `size` ids once
     committed, not as one task each: for the reminder run, a day cancellation and the
     sweep. A single notice outside such a block keeps its own task, for low latency."""
-    collected: list[int] = []
+    collected = _Batches(size)
     reset = _collecting.set(collected)
     try:
         yield
@@ -192,7 +208,7 @@ def publishing_in_batches(size: int = BATCH_SIZE):
         _collecting.reset(reset)
         # Registered last, so it runs after the commits that collected the ids; rows of
         # transactions that rolled back were never collected.
-        transaction.on_commit(lambda: publish_batches(collected, size=size))
+        transaction.on_commit(collected.flush)
 
 
 def publish_batches(mail_ids: list[int], *, size: int = BATCH_SIZE) -> None:
@@ -285,27 +301,64 @@ _clock = time.monotonic
 def _send_all(mails, tokens, result: BatchResult, deadline: float):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
+    # The mail in the SMTP thread while the next notice renders here; it is recorded before
+    # the next is handed over: at most one message is ever accepted but not marked sent.
+    in_flight = None
     for mail in mails:
         if _clock() > deadline:
             late.append(mail.pk)
-        elif mail.channel in down:
+            continue
+        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens)
+        in_flight = _settle(in_flight, result, down)
+        if mail.channel in down:
             result.retrying[mail.pk] = down[mail.channel]
+        elif error is not None or mail.channel == MessageChannel.SMS:
+            _record(mail, error or _send_sms(message), result, down)
         else:
-            error = _send_one(mail, tokens.get(mail.pk))
-            if error is None:
-                _finish(mail, MailStatus.SENT)
-                result.sent.append(mail.pk)
-            elif is_permanent(error):
-                _finish(mail, MailStatus.FAILED, error=_describe(error))
-                result.failed[mail.pk] = error
-            else:
-                _finish(mail, MailStatus.RETRYING, error=_describe(error))
-                result.retrying[mail.pk] = error
-                if not isinstance(error, smtplib.SMTPRecipientsRefused):
-                    # The server or gateway is unreachable: the channel's other rows
-                    # wait for the retry instead of each running into the same error.
-                    down[mail.channel] = error
+            in_flight = (mail, mail_sender().submit(send_message, message))
+    _settle(in_flight, result, down)
     return down, late
+
+
+def _prepare(mail: OutgoingMail, tokens: dict[int, str]):
+    """The rendered notice (mail) or text (SMS), or the error that kept it from being built."""
+    try:
+        if mail.channel == MessageChannel.SMS:
+            return build_text(mail, short_token=tokens.get(mail.pk)), None
+        return build_message(mail, manage_token=tokens.get(mail.pk)), None
+    except Exception as error:
+        return None, error
+
+
+def _send_sms(message) -> Exception | None:
+    try:
+        send_sms(message)
+    except Exception as error:
+        return error
+    return None
+
+
+def _settle(in_flight, result: BatchResult, down: dict) -> None:
+    """Wait for the mail in the sender thread and record its outcome."""
+    if in_flight is not None:
+        mail, future = in_flight
+        _record(mail, future.exception(), result, down)
+
+
+def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:
+    if error is None:
+        _finish(mail, MailStatus.SENT)
+        result.sent.append(mail.pk)
+    elif is_permanent(error):
+        _finish(mail, MailStatus.FAILED, error=_describe(error))
+        result.failed[mail.pk] = error
+    else:
+        _finish(mail, MailStatus.RETRYING, error=_describe(error))
+        result.retrying[mail.pk] = error
+        if not isinstance(error, smtplib.SMTPRecipientsRefused):
+            # The server or gateway is unreachable: the channel's other rows wait for
+            # the retry instead of each running into the same error.
+            down[mail.channel] = error
 
 
 def _hand_back(late: list[int], tokens: dict[int, str]) -> None:
@@ -361,17 +414,6 @@ def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
         for pk, token in tokens.items()
     )
     return tokens
-
-
-def _send_one(mail: OutgoingMail, token: str | None) -> Exception | None:
-    try:
-        if mail.channel == MessageChannel.SMS:
-            send_sms(build_text(mail, short_token=token))
-        else:
-            send_message(build_message(mail, manage_token=token))
-    except Exception as error:
-        return error
-    return None
 
 
 def _release_untried(result: BatchResult, tokens: dict[int, str], *, any_down: bool) -> None:

@@ -212,8 +212,6 @@ def _run_pipeline(day, count):
 
 def _render(day):
     """The reminders the pipeline will send, rendered beforehand from unsaved rows."""
-    from email.policy import SMTP
-
     from appointments import messages
     from appointments.models import Booking, MailKind, OutgoingMail
 
@@ -222,10 +220,7 @@ def _render(day):
         OutgoingMail(kind=MailKind.REMINDER, booking=b, key=f"bench:{b.pk}", context={})
         for b in bookings
     )
-    return [
-        (m.booking.email, messages.build_message(m, manage_token=TOKEN).message(policy=SMTP))
-        for m in rows
-    ]
+    return [(m.booking.email, messages.build_message(m, manage_token=TOKEN)) for m in rows]
 
 
 def _run_smtplib(rendered, port):
@@ -289,12 +284,9 @@ class _timed_steps:
 
     def __init__(self):
         import collections
-        import email.message
         import smtplib
 
-        from django.core.mail import EmailMessage
-
-        from appointments import messages, outbox
+        from appointments import messages, mime, outbox, outbox_rows
         from appointments.services import reminders
 
         self.totals = collections.Counter()
@@ -302,10 +294,9 @@ class _timed_steps:
             (reminders, "queue_due_reminders", "reminder scan"),
             (outbox, "build_message", "rendering (templates and .ics)"),
             (messages, "calendar_file", "  of which the .ics"),
-            (EmailMessage, "message", "Django building the MIME message"),
-            (email.message.Message, "as_bytes", "serialising it (as_bytes)"),
+            (mime.Notice, "as_bytes", "writing the MIME bytes (Notice.as_bytes)"),
             (smtplib.SMTP, "sendmail", "SMTP conversation (sendmail)"),
-            (outbox, "_finish", "marking the row sent"),
+            (outbox_rows, "mark_sent", "marking the row sent"),
             (outbox, "claim_batch", "batch claim"),
             (outbox, "_load", "loading the batch's rows"),
             (outbox, "_issue_tokens", "one token insert per batch"),

@@ -63,3 +63,30 @@ def test_the_download_carries_the_link_of_its_token(client, booking):
     response = client.get(f"/termin/{token}/termin.ics")
     _calendar, event = event_of(response.content.decode())
     assert str(event["URL"]).endswith(f"/termin/{token}/")
+
+
+def test_folding_never_splits_a_character(booking):
+    site = booking.slot.day.site
+    site.name, site.room = "Будинок культури громади Гамбюрен, велика зала " * 3, ""
+    booking.language = "uk"
+    text = ics.booking_ics(booking, manage_url="https://x.example/termin/abc/")
+    lines = text.encode().split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    for line in lines:
+        line.decode()  # each folded line is whole UTF-8 on its own
+    _calendar, event = event_of(text)
+    assert str(event["LOCATION"]).startswith("Будинок культури громади Гамбюрен, велика зала")
+
+
+def test_the_file_reads_back_with_every_field(booking):
+    calendar, event = event_of(ics.booking_ics(booking, manage_url="https://x.example/t/a/"))
+    assert str(calendar["PRODID"]) == "-//JobLokal//Termine//DE"
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(event["UID"]) == f"{booking.reference}@joblokal"
+    assert event["SEQUENCE"] == booking.sequence
+    assert event.decoded("DTEND") == booking.slot.ends_at
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["ORGANIZER"]) == "mailto:termine@joblokal.example"
+    assert str(event["ATTENDEE"]) == f"mailto:{booking.email}"
+    assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+    assert f"Buchungsnummer: {booking.reference}" in str(event["DESCRIPTION"])

@@ -61,6 +61,27 @@ def test_a_batch_sends_every_row_once_and_marks_each_sent(queued):
     assert outbox.deliver_batch().sent == []
 
 
+def test_each_mail_is_marked_sent_before_the_next_goes_to_the_server(queued):
+    # The next notice renders while the server answers, but it is handed over only once
+    # the last acceptance is recorded: a killed worker resends at most one mail.
+    events, real_send, real_finish = [], outbox.send_message, outbox._finish
+
+    def send(message):
+        events.append(("send", int(message.message_id[1:].split(".")[0])))
+        real_send(message)
+
+    def finish(row, status, **kwargs):
+        events.append(("mark", row.pk))
+        real_finish(row, status, **kwargs)
+
+    with (
+        mock.patch.object(outbox, "send_message", side_effect=send),
+        mock.patch.object(outbox, "_finish", side_effect=finish),
+    ):
+        outbox.deliver_batch()
+    assert events == [(step, pk) for pk in queued for step in ("send", "mark")]
+
+
 def test_a_batch_takes_at_most_its_limit_oldest_first(queued):
     assert outbox.deliver_batch(limit=2).sent == queued[:2]
     assert outbox.deliver_batch(limit=10).sent == queued[2:]
@@ -183,6 +204,19 @@ def test_a_day_cancellation_publishes_batch_tasks(django_capture_on_commit_callb
     notices = OutgoingMail.objects.filter(kind=MailKind.DAY_CANCELLED)
     assert batch.call_args.args[0] == sorted(notices.values_list("pk", flat=True))
     assert not single.called
+
+
+def test_a_full_batch_is_published_without_waiting_for_the_rest_of_the_run():
+    # The reminder run commits in chunks; the worker starts on the first batch at once.
+    with mock.patch.object(outbox.send_outgoing_batch, "delay") as batch:
+        batches = outbox._Batches(2)
+        batches.add(11)
+        assert not batch.called
+        batches.add(12)
+        batch.assert_called_once_with([11, 12])
+        batches.add(13)
+        batches.flush()
+    assert [c.args[0] for c in batch.call_args_list] == [[11, 12], [13]]
 
 
 def test_a_rolled_back_notice_is_never_published(django_capture_on_commit_callbacks):

@@ -1,0 +1,88 @@
+"""The mailer over real SMTP (aiosmtpd in this process): notices go out as the bytes of
+appointments.mime, over one kept connection; an address refused before sending fails
+that notice alone and keeps the connection. Other backends get Django's message."""
+
+from unittest import mock
+
+import pytest
+from django.core import mail
+
+from appointments import mailer
+from appointments.mime import Notice
+from tests.integration.conftest import SmtpServer, free_port
+
+
+@pytest.fixture
+def server(tmp_path, settings):
+    smtp = SmtpServer(tmp_path / "maildir", free_port())
+    smtp.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 5},
+        }
+    }
+    yield smtp
+    mailer._drop_mailer()
+    smtp.stop()
+
+
+def notice(to="kundin@example.org", subject="Erinnerung an Ihren Termin") -> Notice:
+    return Notice(
+        to=to,
+        subject=subject,
+        body="Guten Tag Frau Öztürk,\nbis bald.\n",
+        html="<p>Guten Tag Frau Öztürk,</p>\n",
+        message_id="<5.abc@joblokal.example>",
+        ics="BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+    )
+
+
+def test_it_sends_the_notices_own_bytes_over_one_connection(server):
+    # Django's message object is not built on the SMTP path at all.
+    with mock.patch.object(Notice, "as_email", side_effect=AssertionError("built")):
+        mailer.send_message(notice())
+        connection = mailer._mailer["backend"].connection
+        mailer.send_message(notice(subject="Терміновий лист: Ваш прийом"))
+    assert mailer._mailer["backend"].connection is connection
+    first, second = sorted(server.messages(), key=lambda m: len(str(m["Subject"])))
+    assert str(first["Subject"]) == "Erinnerung an Ihren Termin"
+    assert str(second["Subject"]) == "Терміновий лист: Ваш прийом"
+    plain = next(p for p in first.walk() if p.get_content_type() == "text/plain")
+    assert plain.get_content().replace("\r\n", "\n") == "Guten Tag Frau Öztürk,\nbis bald.\n"
+    assert first["Message-ID"] == "<5.abc@joblokal.example>"
+
+
+def test_a_non_ascii_domain_goes_out_in_idna_form(server):
+    mailer.send_message(notice(to="kunde@müller.example"))
+    (message,) = server.messages()
+    assert str(message["To"]) == "kunde@xn--mller-kva.example"
+
+
+@pytest.mark.parametrize("to", ["kundé@example.org", "kunde@example.org\r\nBcc: x@example.org"])
+def test_an_address_refused_before_sending_keeps_the_connection(server, to):
+    mailer.send_message(notice())
+    connection = mailer._mailer["backend"].connection
+    with pytest.raises(ValueError):
+        mailer.send_message(notice(to=to))
+    mailer.send_message(notice())
+    assert mailer._mailer["backend"].connection is connection
+    assert len(server.messages()) == 2
+
+
+def test_a_server_that_went_away_is_dialled_again_once(server):
+    mailer.send_message(notice())
+    server.stop()  # the server restarts, and the kept connection is dead
+    server.start()
+    mailer.send_message(notice())
+    assert len(server.messages()) == 2
+
+
+def test_other_backends_get_djangos_message_with_the_same_content():
+    mailer.send_message(notice())
+    (sent,) = mail.outbox
+    assert sent.to == ["kundin@example.org"]
+    assert sent.subject == "Erinnerung an Ihren Termin"
+    assert sent.alternatives[0].content == "<p>Guten Tag Frau Öztürk,</p>\n"
+    assert sent.attachments[0][0] == "termin.ics"
+    assert sent.extra_headers["Message-ID"] == "<5.abc@joblokal.example>"
