@@ -49,7 +49,9 @@ def cache_key(*, day, language: str, form) -> str:
     return f"book-form:{language}:{_fields_digest(form)}:{offered}"
 
 
-def _cached(key: str, render) -> str:
+def cached_render(key: str, render, max_age: timedelta = MAX_AGE) -> str:
+    """The markup kept under key, or render() kept there for max_age. An unreachable
+    cache is a miss and a dropped write."""
     try:
         html = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache only saves work
@@ -58,7 +60,7 @@ def _cached(key: str, render) -> str:
     if html is None:
         html = render()
         try:
-            cache.set(key, html, int(MAX_AGE.total_seconds()))
+            cache.set(key, html, int(max_age.total_seconds()))
         except Exception:  # noqa: BLE001 - see above
             log.warning("booking form cache unreachable", exc_info=True)
     return html
@@ -66,7 +68,7 @@ def _cached(key: str, render) -> str:
 
 def _form_markup(*, form, day, language: str) -> str:
     key = cache_key(day=day, language=language, form=form)
-    return _cached(key, lambda: render_crispy_form(form, helper=form.helper))
+    return cached_render(key, lambda: render_crispy_form(form, helper=form.helper))
 
 
 def empty_form_html(*, form, day, language: str) -> SafeString:
@@ -111,4 +113,4 @@ def shared_page(request, *, slot, form, language: str) -> str:
         context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": CSRF_MARK}
         return render_to_string("appointments/book.html", context, request=request)
 
-    return personalise(request, _cached(key, render))
+    return personalise(request, cached_render(key, render))

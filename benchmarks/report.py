@@ -254,7 +254,8 @@ def targets(r):
         verdict = "met" if day_share >= TARGET_DAY_SHARE else "MISSED"
         lines.append(f"- Day page ≥ 25% of the bare view's req/s: {pct(day_share)}, **{verdict}**.")
     # Issue 19's further targets, each a share of the bare view's req/s.
-    for key, share in (("form", 0.15), ("manage", 0.15), ("start", 0.10), ("coach_day", 0.10)):
+    shares = (("form", 0.15), ("confirmation", 0.15), ("manage", 0.15))
+    for key, share in (*shares, ("start", 0.10), ("coach_day", 0.10)):
         got = ratio(p.get(key, {}).get("rps"), p.get("bare", {}).get("rps"))
         if got is not None:
             verdict = "met" if got >= share else "MISSED"

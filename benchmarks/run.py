@@ -66,6 +66,14 @@ PAGES = {
         "args": "manage_token",
         "label": "manage page (secret link)",
     },
+    # The page a client lands on after booking: it needs the session that made the
+    # booking and the signed cookie carrying the manage token (see confirmation_cookie).
+    "confirmation": {
+        "names": ["appointments:confirmation"],
+        "args": "confirmation",
+        "auth": "confirmation",
+        "label": "confirmation page (after booking)",
+    },
     "statistics": {
         "names": ["admin:appointments_statistics", "appointments:statistics"],
         "auth": "admin",
@@ -276,6 +284,8 @@ def resolve(key, fixture):
         args = [fixture["book_day"]["free_slots"][0]]
     elif page.get("args") == "manage_token":
         args = [bench_manage_token(fixture)]
+    elif page.get("args") == "confirmation":
+        args = [bench_booking(fixture).reference]
     for name in page["names"]:
         try:
             path = reverse(name, args=args)
@@ -286,13 +296,42 @@ def resolve(key, fixture):
     return None, f"no URL named {' or '.join(page['names'])} in this code base"
 
 
+def bench_booking(fixture):
+    """A confirmed booking on the day page's day, the same one on every call."""
+    from appointments.models import Booking
+
+    return (
+        Booking.objects.filter(day_id=fixture["book_day"]["day"]).confirmed().order_by("pk").first()
+    )
+
+
 def bench_manage_token(fixture) -> str:
     """The secret link of a confirmed booking on the day page's day: generate.py stores the
     hash of "bench-<id>-<reference>" as each booking's token."""
-    from appointments.models import Booking
-
-    booking = Booking.objects.filter(day_id=fixture["book_day"]["day"]).confirmed().first()
+    booking = bench_booking(fixture)
     return f"bench-{booking.pk}-{booking.reference}"
+
+
+def confirmation_cookies(fixture) -> dict[str, str]:
+    """The cookies a client holds right after booking: a session that remembers the
+    booking (as the booking view writes it) and the signed cookie with its manage token
+    (as the view sets it). Made directly, like login_cookie, so no booking is needed."""
+    from django.conf import settings
+    from django.core import signing
+
+    from appointments import views
+
+    booking = bench_booking(fixture)
+    session = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    session[views.CONFIRMATIONS] = {booking.reference: {"id": booking.pk, "slot": booking.slot_id}}
+    session.create()
+    salt = views.MANAGE_COOKIE + views.MANAGE_COOKIE_SALT + booking.reference
+    token = signing.get_cookie_signer(salt=salt).sign(bench_manage_token(fixture))
+    return {settings.SESSION_COOKIE_NAME: session.session_key, views.MANAGE_COOKIE: token}
+
+
+def confirmation_cookie(fixture) -> str:
+    return "; ".join(f"{k}={v}" for k, v in confirmation_cookies(fixture).items())
 
 
 def reset_bench_bookings(fixture, domain):
@@ -465,9 +504,10 @@ def plan_runs(args, server, path, cookie):
 
 def cookie_client(server, cookie, timeout=300):
     client = Client(server.base, timeout=timeout)
-    if cookie:
-        name, _, value = cookie.partition("=")
-        client.cookies[name] = value
+    for pair in (cookie or "").split("; "):
+        name, _, value = pair.partition("=")
+        if name:
+            client.cookies[name] = value
     return client
 
 
@@ -512,7 +552,8 @@ def settle(server):
 
 
 def redact(cmd):
-    return [re.sub(r"(sessionid=)\w+", r"\1<session>", c) for c in cmd]
+    cmd = [re.sub(r"(sessionid=)\w+", r"\1<session>", c) for c in cmd]
+    return [re.sub(r"(jl_manage=)[^;\s]+", r"\1<signed token>", c) for c in cmd]
 
 
 def one_flow(base, path, n, run):
@@ -882,6 +923,7 @@ def main():
             cookies = {
                 "coach": login_cookie(fixture["coach"]["username"]),
                 "admin": login_cookie(fixture["admin"]["username"]),
+                "confirmation": confirmation_cookie(fixture),
             }
             keys = list(PAGES) if last else CURVE_PAGES
             log(f"measuring {', '.join(keys)} at {scale:,} bookings")

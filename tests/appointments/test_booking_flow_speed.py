@@ -1,0 +1,131 @@
+"""The booking flow's speed work: a new session is written once under the key the cap
+counts by, a resubmitted form still finds its first booking on every path without a
+lookup up front, and the confirmation page is kept per booking state without ever
+keeping or sharing the manage link."""
+
+import logging
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from appointments.models import Booking, Slot
+from tests import factories
+from tests.appointments.test_booking_form import a_day, book
+
+pytestmark = pytest.mark.django_db
+
+
+def session_statements(queries) -> list[str]:
+    return [q["sql"].split()[0] for q in queries if "django_session" in q["sql"]]
+
+
+def test_a_new_visitors_session_is_written_once_under_the_key_the_cap_counts(client):
+    slot = a_day().slots.first()
+    with CaptureQueriesContext(connection) as queries:
+        response = book(client, slot)
+    assert response.status_code == 302
+    # One INSERT when the response goes out: no SELECT for a free key, no second write.
+    assert session_statements(queries.captured_queries) == ["INSERT"]
+    key = client.cookies["sessionid"].value
+    assert Session.objects.get().session_key == key
+    hashed = salted_hmac("joblokal.session", key, algorithm="sha256").hexdigest()[:32]
+    assert Booking.objects.get().origin_session == hashed
+
+
+def test_the_session_cap_counts_the_bookings_of_one_new_session(client, settings):
+    settings.BOOKINGS_PER_SESSION_PER_DAY = 1
+    first, second = a_day(seats=3).slots.all()[:2]
+    assert book(client, first, email="a@example.org", submission_key="a" * 32).status_code == 302
+    response = book(client, second, email="b@example.org", submission_key="b" * 32)
+    assert "schon genug Termine gebucht" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_a_refused_booking_leaves_no_session_behind(client):
+    slot = a_day().slots.first()
+    factories.booking(slot)  # full
+    assert book(client, slot).status_code == 409
+    assert not Session.objects.exists()
+
+
+def test_a_resubmit_finds_its_booking_while_seats_are_left(client):
+    slot = a_day(seats=3).slots.first()
+    first = book(client, slot)
+    second = book(client, slot)
+    assert first["Location"] == second["Location"]
+    assert Booking.objects.count() == 1
+    assert Slot.objects.get(pk=slot.pk).seats_taken == 1
+
+
+def test_a_resubmit_with_other_details_still_finds_its_booking(client):
+    slot = a_day(seats=3).slots.first()
+    first = book(client, slot)
+    # Another person's details under the same key: only the key's uniqueness stops it.
+    second = book(client, slot, name="Jan Muster", email="jan@example.org")
+    assert first["Location"] == second["Location"]
+    assert Booking.objects.count() == 1
+    assert Slot.objects.get(pk=slot.pk).seats_taken == 1
+
+
+def test_the_confirmation_is_rendered_once_and_then_read_in_two_queries(
+    client, django_assert_num_queries
+):
+    slot = a_day().slots.first()
+    location = book(client, slot)["Location"]
+    # The session, the booking with its day and venue, its topics.
+    with django_assert_num_queries(3):
+        first = client.get(location).content.decode()
+    with django_assert_num_queries(2):
+        again = client.get(location).content.decode()
+    assert again.count("/termin/") == first.count("/termin/") >= 1
+    assert "Familie und Beruf" in again
+
+
+def test_a_cached_confirmation_never_carries_another_visitors_link(client):
+    slot = a_day().slots.first()
+    location = book(client, slot)["Location"]
+    link = client.get(location).content.decode().split("/termin/")[1].split("/")[0]
+    thief = Client()
+    thief.cookies["sessionid"] = client.cookies["sessionid"].value
+    body = thief.get(location).content.decode()
+    assert Booking.objects.get().reference in body  # the cached page
+    assert "/termin/" not in body and link not in body
+    assert link in client.get(location).content.decode()
+
+
+def test_a_changed_booking_shows_at_once(client):
+    slot = a_day().slots.first()
+    location = book(client, slot)["Location"]
+    assert "Zugang ohne Stufen" not in client.get(location).content.decode()
+    Booking.objects.update(need_step_free=True, updated_at=timezone.now())
+    assert "Zugang ohne Stufen" in client.get(location).content.decode()
+
+
+def test_each_language_gets_its_own_page(client):
+    slot = a_day().slots.first()
+    location = book(client, slot)["Location"]
+    assert "Ihr Termin ist gebucht" in client.get(location).content.decode()
+    english = client.get(location, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Ihr Termin ist gebucht" not in english
+
+
+def test_the_confirmation_renders_while_the_cache_is_down(client, settings, caplog):
+    slot = a_day().slots.first()
+    location = book(client, slot)["Location"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    caplog.set_level(logging.WARNING)
+    response = client.get(location)
+    assert response.status_code == 200
+    assert Booking.objects.get().reference in response.content.decode()
+    assert "/termin/" in response.content.decode()
