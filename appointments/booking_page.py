@@ -5,8 +5,8 @@ looks the same for everyone but its submission key, so its markup is rendered by
 once (the exact markup the accessibility and HTML checks pass), kept in the cache under
 the topics it offers, and given a fresh submission key per request. A form with input
 or errors is rendered by crispy as before. For visitors who are not logged in and have
-no message waiting, the whole page is kept the same way, per slot and day version, the
-CSRF token put in per request as on the day page.
+no message waiting, the whole page is kept the same way, per slot and what of it can
+change (page_stamp), the CSRF token put in per request as on the day page.
 """
 
 import hashlib
@@ -15,13 +15,15 @@ from datetime import timedelta
 
 from crispy_forms.utils import render_crispy_form
 from django.core.cache import cache
+from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from appointments.day_page import CSRF_MARK
 from appointments.forms import BookingForm, new_submission_key
-from appointments.models import Slot
+from appointments.models import OutreachDay, Slot
 
 log = logging.getLogger(__name__)
 
@@ -79,19 +81,33 @@ def empty_form_html(*, form, day, language: str) -> SafeString:
     return mark_safe(html.replace(KEY_MARK, new_submission_key()))  # noqa: S308
 
 
-def _page_key(slot_id: int, version: int, language: str) -> str:
-    return f"book-page:{slot_id}:{version}:{language}:{FORM_SHAPE}"
+def _page_key(slot_id: int, stamp: str, language: str) -> str:
+    return f"book-page:{slot_id}:{stamp}:{language}:{FORM_SHAPE}"
 
 
-def bookable_version(slot_id: int, now) -> int | None:
-    """The version of the slot's day if the slot can be booked now, else None."""
-    bookable = Slot.objects.bookable(now).filter(pk=slot_id)
-    return bookable.values_list("day__version", flat=True).first()
+def _coach_ids():
+    """The ids of the slot's day's coaches, in order, as one string (they decide the
+    topics the form offers)."""
+    through = OutreachDay.coaches.through.objects.filter(day_id=OuterRef("day_id"))
+    ids = StringAgg(Cast("coach_id", CharField()), Value(","), order_by="coach_id")
+    return Subquery(through.order_by().values("day_id").annotate(ids=ids).values("ids"))
 
 
-def cached_page(slot_id: int, version: int, language: str) -> str | None:
+def page_stamp(slot_id: int, now) -> str | None:
+    """What can change on the slot's booking page, as a short digest, if the slot can
+    be booked now; else None. Not the day's version: every booking raises it, yet the
+    page shows no seat counts, so on a busy day each visitor would find the page gone.
+    The slot's times, the venue and the day's coaches (its topics) are what a day edit
+    or a coach change alters; venue texts and the step-free days listed show within
+    MAX_AGE, as before."""
+    bookable = Slot.objects.bookable(now).filter(pk=slot_id).annotate(coach_ids=_coach_ids())
+    row = bookable.values_list("starts_at", "ends_at", "day__site_id", "coach_ids").first()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16] if row else None
+
+
+def cached_page(slot_id: int, stamp: str, language: str) -> str | None:
     try:
-        return cache.get(_page_key(slot_id, version, language))
+        return cache.get(_page_key(slot_id, stamp, language))
     except Exception:  # noqa: BLE001 - the cache only saves work
         log.warning("booking form cache unreachable", exc_info=True)
         return None
@@ -102,11 +118,11 @@ def personalise(request, page: str) -> str:
     return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())
 
 
-def shared_page(request, *, slot, form, language: str) -> str:
+def shared_page(request, *, slot, form, language: str, now) -> str:
     """The whole booking page of a slot as every visitor who is not logged in sees it,
     with this visitor's CSRF token and a new submission key put in. Kept per slot and
-    day version; the step-free days it lists elsewhere show within MAX_AGE."""
-    key = _page_key(slot.pk, slot.day.version, language)
+    page_stamp; the step-free days it lists elsewhere show within MAX_AGE."""
+    key = _page_key(slot.pk, page_stamp(slot.pk, now), language)
 
     def render():
         markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308

@@ -144,8 +144,8 @@ def book(request, pk):
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
         form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
         if _shared_page_fits(request):
-            page = booking_page.shared_page(request, slot=slot, form=form, language=_language())
-            return HttpResponse(page)
+            shared = {"slot": slot, "form": form, "language": _language(), "now": now}
+            return HttpResponse(booking_page.shared_page(request, **shared))
         html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
         context = {"slot": slot, "form": form, "form_html": html}
         return render(request, "appointments/book.html", context)
@@ -206,8 +206,8 @@ def _shared_form_page(request, pk, now) -> HttpResponse | None:
     every anonymous visitor sees and the slot is bookable now; else None."""
     if not _shared_page_fits(request):
         return None
-    version = booking_page.bookable_version(pk, now)
-    page = booking_page.cached_page(pk, version, _language()) if version else None
+    stamp = booking_page.page_stamp(pk, now)
+    page = booking_page.cached_page(pk, stamp, _language()) if stamp else None
     return HttpResponse(booking_page.personalise(request, page)) if page else None
 
 
@@ -279,13 +279,8 @@ def confirmation(request, reference):
         max_age=MANAGE_COOKIE_SECONDS,
     )
     if _shared_page_fits(request):
-        page = confirmation_page.shared_page(
-            request,
-            booking_id=remembered["id"],
-            reference=reference,
-            token=token,
-            language=_language(),
-        )
+        ids = {"booking_id": remembered["id"], "reference": reference}
+        page = confirmation_page.shared_page(request, **ids, token=token, language=_language())
         if page is None:
             raise Http404
         return HttpResponse(page)

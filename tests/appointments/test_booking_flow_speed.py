@@ -4,6 +4,7 @@ lookup up front, and the confirmation page is kept per booking state without eve
 keeping or sharing the manage link."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -129,3 +130,24 @@ def test_the_confirmation_renders_while_the_cache_is_down(client, settings, capl
     assert response.status_code == 200
     assert Booking.objects.get().reference in response.content.decode()
     assert "/termin/" in response.content.decode()
+
+
+def test_a_booking_on_the_day_keeps_the_other_slots_form_page(client, django_assert_num_queries):
+    first, second = a_day(seats=2).slots.all()[:2]
+    client.get(f"/buchen/{second.pk}/")  # fills the cache
+    book(Client(), first)  # raises the day's version
+    # Still one query: the page shows no seat counts, so a booking does not renew it.
+    with django_assert_num_queries(1):
+        body = Client().get(f"/buchen/{second.pk}/").content.decode()
+    assert 'name="submission_key"' in body
+
+
+def test_a_slot_moved_to_another_time_shows_its_new_time(client):
+    slot = a_day().slots.order_by("starts_at").last()
+    assert "11:30" in client.get(f"/buchen/{slot.pk}/").content.decode()
+    shift = timedelta(hours=2)
+    Slot.objects.filter(pk=slot.pk).update(
+        starts_at=slot.starts_at + shift, ends_at=slot.ends_at + shift
+    )
+    body = client.get(f"/buchen/{slot.pk}/").content.decode()
+    assert "13:30" in body and "11:30" not in body
