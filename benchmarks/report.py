@@ -126,6 +126,8 @@ def pages(r):
         lines += [
             f"Booking flow: {fmt(f['flows_per_s'])} complete bookings/s, {f['flows']} bookings "
             f"over all runs, {f['failures']} not confirmed (runs: {f['runs']} flows/s). "
+            f"CPU per booking: the Python clients {fmt(f.get('client_cpu_ms'))} ms, the "
+            f"gunicorn workers {fmt(f.get('server_cpu_ms'))} ms. "
             '"other non-2xx" counts redirects too (the coach and admin pages answer 302 '
             "when a session is missing).",
             "",

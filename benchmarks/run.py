@@ -223,6 +223,20 @@ class Server:
             sizes.append(round(kb / 1024, 1))
         return sorted(sizes)
 
+    def worker_cpu_seconds(self) -> float:
+        """User and system CPU time the gunicorn workers have used so far, in seconds."""
+        if not self.proc:
+            return 0.0
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.proc.pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -623,7 +637,19 @@ def measure_flow(args, server, fixture, commands):
     )
     for run in range(args.runs):
         reset_bench_bookings(fixture, FLOW_DOMAIN)
-        results.append(flow_run(args, server, paths, run))
+        # Who is busy: the server's workers or this process's Python clients (whose HTML
+        # parsing shares one interpreter lock). Both as CPU seconds per booking.
+        client_cpu, server_cpu = time.process_time(), server.worker_cpu_seconds()
+        result = flow_run(args, server, paths, run)
+        flows = max(1, result["flows"])
+        result["client_cpu_ms"] = 1000 * (time.process_time() - client_cpu) / flows
+        result["server_cpu_ms"] = 1000 * (server.worker_cpu_seconds() - server_cpu) / flows
+        log(
+            f"  flow run {run + 1}: {result['flows_per_s']:.1f} bookings/s, CPU per booking: "
+            f"clients {result['client_cpu_ms']:.1f} ms, gunicorn workers "
+            f"{result['server_cpu_ms']:.1f} ms"
+        )
+        results.append(result)
     reset_bench_bookings(fixture, FLOW_DOMAIN)
     return {
         "flows_per_s": median([r["flows_per_s"] for r in results]),
@@ -634,6 +660,8 @@ def measure_flow(args, server, fixture, commands):
         "failures": sum(r["failures"] for r in results),
         "s5xx": sum(r["s5xx"] for r in results),
         "runs": [round(r["flows_per_s"], 1) for r in results],
+        "client_cpu_ms": median([r["client_cpu_ms"] for r in results]),
+        "server_cpu_ms": median([r["server_cpu_ms"] for r in results]),
     }
 
 
