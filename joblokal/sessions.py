@@ -8,8 +8,9 @@ session is written once, by one INSERT, when the response goes out; the key neve
 changes in between, so the cap sees the same session on every later request.
 """
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.db import IntegrityError, connection
 from django.utils.crypto import get_random_string
 
 
@@ -33,8 +34,21 @@ class SessionStore(DBStore):
         return self.session_key
 
     def save(self, must_create=False):
+        if self._unwritten and connection.get_autocommit():
+            self._insert()
+            return
         # A reserved key has no row yet: INSERT it (an UPDATE would find nothing).
         super().save(must_create=must_create or self._unwritten)
+        self._unwritten = False
+
+    def _insert(self):
+        """The reserved key's row, by one INSERT in autocommit: Django's own save would
+        wrap it in a transaction of its own, two more round trips for one statement."""
+        obj = self.create_model_instance(self._get_session(no_load=True))
+        try:
+            obj.save(force_insert=True)
+        except IntegrityError as taken:
+            raise CreateError from taken
         self._unwritten = False
 
     def cycle_key(self):

@@ -151,3 +151,19 @@ def test_a_slot_moved_to_another_time_shows_its_new_time(client):
     )
     body = client.get(f"/buchen/{slot.pk}/").content.decode()
     assert "13:30" in body and "11:30" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_new_session_is_one_statement(client):
+    slot = a_day().slots.first()
+    with CaptureQueriesContext(connection) as queries:
+        assert book(client, slot).status_code == 302
+    assert session_statements(queries.captured_queries) == ["INSERT"]
+    # No transaction of its own around the session's INSERT: no BEGIN before, no COMMIT
+    # after (the mail sent on commit in tests runs before it).
+    sqls = [q["sql"] for q in queries.captured_queries]
+    at = next(n for n, sql in enumerate(sqls) if "django_session" in sql)
+    assert sqls[at - 1].split()[0] not in ("BEGIN", "SAVEPOINT")
+    assert at + 1 == len(sqls) or sqls[at + 1].split()[0] not in ("COMMIT", "RELEASE")
+    assert Session.objects.get().session_key == client.cookies["sessionid"].value
+    assert "/termin/" in client.get(book(client, slot)["Location"]).content.decode()
