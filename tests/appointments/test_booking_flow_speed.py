@@ -167,3 +167,12 @@ def test_outside_a_transaction_the_new_session_is_one_statement(client):
     assert at + 1 == len(sqls) or sqls[at + 1].split()[0] not in ("COMMIT", "RELEASE")
     assert Session.objects.get().session_key == client.cookies["sessionid"].value
     assert "/termin/" in client.get(book(client, slot)["Location"]).content.decode()
+
+
+def test_a_logged_in_visitor_gets_a_confirmation_of_their_own(client):
+    slot = a_day().slots.first()
+    client.force_login(factories.coach().user)
+    location = book(client, slot)["Location"]
+    body = client.get(location).content.decode()
+    assert Booking.objects.get().reference in body and "/termin/" in body
+    assert "Abmelden" in body  # the staff menu: not the shared page
