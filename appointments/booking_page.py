@@ -14,7 +14,9 @@ import logging
 from datetime import timedelta
 
 from crispy_forms.utils import render_crispy_form
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Cast
 from django.middleware.csrf import get_token
@@ -23,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from appointments.day_page import CSRF_MARK
 from appointments.forms import BookingForm, new_submission_key
-from appointments.models import OutreachDay, Slot
+from appointments.models import DayStatus, OutreachDay, Slot
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +102,36 @@ def page_stamp(slot_id: int, now) -> str | None:
     The slot's times, the venue and the day's coaches (its topics) are what a day edit
     or a coach change alters; venue texts and the step-free days listed show within
     MAX_AGE, as before."""
-    bookable = Slot.objects.bookable(now).filter(pk=slot_id).annotate(coach_ids=_coach_ids())
-    row = bookable.values_list("starts_at", "ends_at", "day__site_id", "coach_ids").first()
-    return hashlib.sha256(repr(row).encode()).hexdigest()[:16] if row else None
+    if connection.vendor == "postgresql":
+        row = _stamp_row_sql(slot_id, now)
+    else:
+        bookable = Slot.objects.bookable(now).filter(pk=slot_id).annotate(coach_ids=_coach_ids())
+        row = bookable.values_list("starts_at", "ends_at", "day__site_id", "coach_ids").first()
+    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16] if row else None
+
+
+# page_stamp's query in plain SQL: every booking form GET runs it, and building it with
+# the ORM took three times as long as running it (about 2.5 ms against 0.5 ms here). The
+# WHERE clause is Slot.objects.bookable(); a test holds the two to the same answers.
+STAMP_SQL = """
+SELECT s.starts_at, s.ends_at, d.site_id,
+    (SELECT string_agg(c.coach_id::text, ',' ORDER BY c.coach_id) FROM {through} c
+     WHERE c.day_id = d.id)
+FROM appointments_slot s JOIN appointments_outreachday d ON d.id = s.day_id
+WHERE s.id = %s AND d.status = %s AND s.starts_at >= %s AND s.starts_at <= %s
+    AND s.seats_taken < s.capacity
+"""
+
+
+def _stamp_row_sql(slot_id: int, now):
+    through = connection.ops.quote_name(OutreachDay.coaches.through._meta.db_table)
+    earliest = now + timedelta(hours=settings.BOOKING_CLOSES_HOURS)
+    latest = now + timedelta(days=settings.BOOKING_OPENS_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            STAMP_SQL.format(through=through), [slot_id, DayStatus.PUBLISHED, earliest, latest]
+        )
+        return cursor.fetchone()
 
 
 def cached_page(slot_id: int, stamp: str, language: str) -> str | None:

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from appointments.models import Booking, Slot
+from appointments import booking_page
+from appointments.models import Booking, DayStatus, Slot
 from tests import factories
 from tests.appointments.test_booking_form import a_day, book
 
@@ -176,3 +177,22 @@ def test_a_logged_in_visitor_gets_a_confirmation_of_their_own(client):
     body = client.get(location).content.decode()
     assert Booking.objects.get().reference in body and "/termin/" in body
     assert "Abmelden" in body  # the staff menu: not the shared page
+
+
+def test_the_form_pages_plain_sql_agrees_with_the_booking_rule():
+    day = a_day(seats=1)
+    free, full = day.slots.order_by("starts_at")[:2]
+    factories.booking(full)
+    other = a_day()
+    other.coaches.clear()  # no coaches: the aggregate is empty
+    draft = factories.day(status=DayStatus.DRAFT).slots.first()
+    now = timezone.now()
+    cases = [(s, now) for s in (free, full, draft, other.slots.first())]
+    cases += [(free, free.starts_at - timedelta(minutes=1))]  # too late to book
+    cases += [(free, free.starts_at - timedelta(days=400))]  # not open yet
+    for slot, at in cases:
+        rule = Slot.objects.bookable(at).filter(pk=slot.pk)
+        orm = rule.annotate(coach_ids=booking_page._coach_ids())
+        expected = orm.values_list("starts_at", "ends_at", "day__site_id", "coach_ids").first()
+        assert booking_page._stamp_row_sql(slot.pk, at) == expected, (slot, at)
+    assert booking_page._stamp_row_sql(free.pk, now) is not None
