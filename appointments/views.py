@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from appointments import booking_page, day_page, links, services
+from appointments import booking_page, confirmation_page, day_page, links, services
 from appointments.forms import (
     BookingForm,
     TimeFilterForm,
@@ -137,8 +137,8 @@ def book(request, pk):
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
         form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
         if _shared_page_fits(request):
-            page = booking_page.shared_page(request, slot=slot, form=form, language=_language())
-            return HttpResponse(page)
+            shared = {"slot": slot, "form": form, "language": _language(), "now": now}
+            return HttpResponse(booking_page.shared_page(request, **shared))
         html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
         context = {"slot": slot, "form": form, "form_html": html}
         return render(request, "appointments/book.html", context)
@@ -199,8 +199,8 @@ def _shared_form_page(request, pk, now) -> HttpResponse | None:
     every anonymous visitor sees and the slot is bookable now; else None."""
     if not _shared_page_fits(request):
         return None
-    version = booking_page.bookable_version(pk, now)
-    page = booking_page.cached_page(pk, version, _language()) if version else None
+    stamp = booking_page.page_stamp(pk, now)
+    page = booking_page.cached_page(pk, stamp, _language()) if stamp else None
     return HttpResponse(booking_page.personalise(request, page)) if page else None
 
 
@@ -214,14 +214,23 @@ def _origin(request) -> services.BookingOrigin | None:
     Staff accounts (made by an administrator) book callers in and are not capped."""
     if request.user.is_authenticated:
         return None
-    if not request.session.session_key:
-        request.session.save()
     return services.BookingOrigin(
         address_key=address_key(request),
         session_key=salted_hmac(
-            "joblokal.session", request.session.session_key, algorithm="sha256"
+            "joblokal.session", _session_key(request.session), algorithm="sha256"
         ).hexdigest()[:32],
     )
+
+
+def _session_key(session) -> str:
+    """The session's key, which the cap counts by; a new session keeps it from now on.
+    Our session store gives it out without a write (the booking's response writes the
+    session once); another engine saves the session first."""
+    if hasattr(session, "reserve_key"):
+        return session.reserve_key()
+    if not session.session_key:
+        session.save()
+    return session.session_key
 
 
 def _remember_confirmation(request, response, result) -> None:
@@ -256,24 +265,23 @@ def confirmation(request, reference):
     remembered = request.session.get(CONFIRMATIONS, {}).get(reference)
     if not remembered:
         raise Http404
-    booking = get_object_or_404(
-        Booking.objects.select_related("slot__day__site__municipality"),
-        pk=remembered["id"],
-        reference=reference,
-    )
     token = request.get_signed_cookie(
         MANAGE_COOKIE,
         default=None,
         salt=MANAGE_COOKIE_SALT + reference,
         max_age=MANAGE_COOKIE_SECONDS,
     )
-    context = {
-        "booking": booking,
-        "token": token,
-        "manage_url": request.build_absolute_uri(reverse("appointments:manage", args=[token]))
-        if token
-        else None,
-    }
+    if _shared_page_fits(request):
+        ids = {"booking_id": remembered["id"], "reference": reference}
+        page = confirmation_page.shared_page(request, **ids, token=token, language=_language())
+        if page is None:
+            raise Http404
+        return HttpResponse(page)
+    booking = confirmation_page.load_booking(remembered["id"], reference)
+    if booking is None:
+        raise Http404
+    manage = confirmation_page.manage_html(request, booking=booking, token=token)
+    context = {"booking": booking, "manage_html": manage}
     return render(request, "appointments/confirmation.html", context)
 
 

@@ -5,6 +5,9 @@ per request, the queries per request, and where the time went.
     BENCH_DATABASE_URL=postgres://…/joblokal_bench python benchmarks/profile_pages.py \
         --requests 200 --pages day,form,form_post
 
+"flow" is one whole booking per request as benchmarks/run.py's flow makes it: a new
+visitor GETs the form, POSTs it and follows the redirect to the confirmation page.
+
 The settings are the server's in run.py (production, DEBUG off, Redis cache), so the
 template loader caches and the page cache behaves as it does behind gunicorn.
 """
@@ -24,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["bare", "day", "day_304", "form", "form_post", "start", "coach_day", "statistics"]
-PAGES += ["manage", "move", "statistics_country"]
+PAGES += ["manage", "move", "statistics_country", "confirmation", "flow"]
 
 
 def configure(args):
@@ -70,17 +73,27 @@ def page_requests(name, fixture):
 
         path = reverse(f"appointments:{name}", args=[bench_manage_token(fixture)])
         return lambda i: ("get", path, {})
-    if name == "form_post":
+    if name == "confirmation":
+        from benchmarks.run import bench_booking
+
+        path = reverse("appointments:confirmation", args=[bench_booking(fixture).reference])
+        return lambda i: ("get", path, {})
+    if name in ("form_post", "flow"):
         slots = flow_day["free_slots"]
         return lambda i: ("post", reverse("appointments:book", args=[slots[i % len(slots)]]), i)
     raise SystemExit(f"unknown page {name}")
 
 
-def client_for(name):
+def client_for(name, fixture):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
+    if name == "confirmation":
+        from benchmarks.run import confirmation_cookies
+
+        for key, value in confirmation_cookies(fixture).items():
+            client.cookies[key] = value
     if name == "coach_day":
         client.force_login(get_user_model().objects.get(username="coach0000"))
     if name.startswith("statistics"):
@@ -88,14 +101,17 @@ def client_for(name):
     return client
 
 
-def posted_booking(client, path, i):
+def posted_booking(client, path, i, follow=False):
     from benchmarks.client import booking_form, fill
+    from benchmarks.run import FLOW_DOMAIN
 
     form = booking_form(client.get(path).content.decode())
     tag = secrets.token_hex(4)
     phone = f"0151 {secrets.randbelow(10**8):08d}"
-    data = fill(form, name=f"Profil {tag}", email=f"profil-{tag}-{i}@example.org", phone=phone)
-    return client.post(path, dict(_merge(data)))
+    # The flow's domain, so reset_bench_bookings removes these bookings again.
+    email = f"profil-{tag}-{i}@{FLOW_DOMAIN}"
+    data = fill(form, name=f"Profil {tag}", email=email, phone=phone)
+    return client.post(path, dict(_merge(data)), follow=follow)
 
 
 def _merge(pairs):
@@ -109,7 +125,7 @@ def run_page(name, fixture, n, top, sort="cumulative"):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client, request = client_for(name), page_requests(name, fixture)
+    client, request = client_for(name, fixture), page_requests(name, fixture)
     extra = {}
     if name == "day_304":
         method, path, data = request(0)
@@ -119,6 +135,12 @@ def run_page(name, fixture, n, top, sort="cumulative"):
 
     def once(i):
         method, path, data = request(i)
+        if name == "flow":
+            # What benchmarks/run.py's flow does: a new visitor (no cookies) gets the
+            # form, posts it and follows the redirect to the confirmation page.
+            # A new Client would also load the middleware anew; new cookies are enough.
+            client.cookies.clear()
+            return posted_booking(client, path, i, follow=True)
         if method == "post":
             # The form's GET is part of the path a client takes; measured with the POST.
             return posted_booking(client, path, i)
@@ -161,7 +183,11 @@ def main():
         raise SystemExit("set BENCH_DATABASE_URL or --database-url")
     configure(args)
     fixture = json.loads((ROOT / "benchmarks" / "var" / "fixture.json").read_text())
+    from benchmarks.run import FLOW_DOMAIN, reset_bench_bookings
+
     for name in args.pages.split(","):
+        # Every run books on the flow day from the same state.
+        reset_bench_bookings(fixture, FLOW_DOMAIN)
         run_page(name, fixture, args.requests, args.top, args.sort)
 
 

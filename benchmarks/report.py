@@ -126,6 +126,8 @@ def pages(r):
         lines += [
             f"Booking flow: {fmt(f['flows_per_s'])} complete bookings/s, {f['flows']} bookings "
             f"over all runs, {f['failures']} not confirmed (runs: {f['runs']} flows/s). "
+            f"CPU per booking: the Python clients {fmt(f.get('client_cpu_ms'))} ms, the "
+            f"gunicorn workers {fmt(f.get('server_cpu_ms'))} ms. "
             '"other non-2xx" counts redirects too (the coach and admin pages answer 302 '
             "when a session is missing).",
             "",
@@ -254,7 +256,8 @@ def targets(r):
         verdict = "met" if day_share >= TARGET_DAY_SHARE else "MISSED"
         lines.append(f"- Day page ≥ 25% of the bare view's req/s: {pct(day_share)}, **{verdict}**.")
     # Issue 19's further targets, each a share of the bare view's req/s.
-    for key, share in (("form", 0.15), ("manage", 0.15), ("start", 0.10), ("coach_day", 0.10)):
+    shares = (("form", 0.15), ("confirmation", 0.15), ("manage", 0.15))
+    for key, share in (*shares, ("start", 0.10), ("coach_day", 0.10)):
         got = ratio(p.get(key, {}).get("rps"), p.get("bare", {}).get("rps"))
         if got is not None:
             verdict = "met" if got >= share else "MISSED"

@@ -72,6 +72,14 @@ PAGES = {
         "args": "manage_token",
         "label": "move page (secret link)",
     },
+    # The page a client lands on after booking: it needs the session that made the
+    # booking and the signed cookie carrying the manage token (see confirmation_cookie).
+    "confirmation": {
+        "names": ["appointments:confirmation"],
+        "args": "confirmation",
+        "auth": "confirmation",
+        "label": "confirmation page (after booking)",
+    },
     "statistics": {
         "names": ["admin:appointments_statistics", "appointments:statistics"],
         "auth": "admin",
@@ -228,6 +236,20 @@ class Server:
             sizes.append(round(kb / 1024, 1))
         return sorted(sizes)
 
+    def worker_cpu_seconds(self) -> float:
+        """User and system CPU time the gunicorn workers have used so far, in seconds."""
+        if not self.proc:
+            return 0.0
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.proc.pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -289,6 +311,8 @@ def resolve(key, fixture):
         args = [fixture["book_day"]["free_slots"][0]]
     elif page.get("args") == "manage_token":
         args = [bench_manage_token(fixture)]
+    elif page.get("args") == "confirmation":
+        args = [bench_booking(fixture).reference]
     for name in page["names"]:
         try:
             path = reverse(name, args=args)
@@ -299,13 +323,42 @@ def resolve(key, fixture):
     return None, f"no URL named {' or '.join(page['names'])} in this code base"
 
 
+def bench_booking(fixture):
+    """A confirmed booking on the day page's day, the same one on every call."""
+    from appointments.models import Booking
+
+    return (
+        Booking.objects.filter(day_id=fixture["book_day"]["day"]).confirmed().order_by("pk").first()
+    )
+
+
 def bench_manage_token(fixture) -> str:
     """The secret link of a confirmed booking on the day page's day: generate.py stores the
     hash of "bench-<id>-<reference>" as each booking's token."""
-    from appointments.models import Booking
-
-    booking = Booking.objects.filter(day_id=fixture["book_day"]["day"]).confirmed().first()
+    booking = bench_booking(fixture)
     return f"bench-{booking.pk}-{booking.reference}"
+
+
+def confirmation_cookies(fixture) -> dict[str, str]:
+    """The cookies a client holds right after booking: a session that remembers the
+    booking (as the booking view writes it) and the signed cookie with its manage token
+    (as the view sets it). Made directly, like login_cookie, so no booking is needed."""
+    from django.conf import settings
+    from django.core import signing
+
+    from appointments import views
+
+    booking = bench_booking(fixture)
+    session = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    session[views.CONFIRMATIONS] = {booking.reference: {"id": booking.pk, "slot": booking.slot_id}}
+    session.create()
+    salt = views.MANAGE_COOKIE + views.MANAGE_COOKIE_SALT + booking.reference
+    token = signing.get_cookie_signer(salt=salt).sign(bench_manage_token(fixture))
+    return {settings.SESSION_COOKIE_NAME: session.session_key, views.MANAGE_COOKIE: token}
+
+
+def confirmation_cookie(fixture) -> str:
+    return "; ".join(f"{k}={v}" for k, v in confirmation_cookies(fixture).items())
 
 
 def reset_bench_bookings(fixture, domain):
@@ -478,9 +531,10 @@ def plan_runs(args, server, path, cookie):
 
 def cookie_client(server, cookie, timeout=300):
     client = Client(server.base, timeout=timeout)
-    if cookie:
-        name, _, value = cookie.partition("=")
-        client.cookies[name] = value
+    for pair in (cookie or "").split("; "):
+        name, _, value = pair.partition("=")
+        if name:
+            client.cookies[name] = value
     return client
 
 
@@ -525,7 +579,8 @@ def settle(server):
 
 
 def redact(cmd):
-    return [re.sub(r"(sessionid=)\w+", r"\1<session>", c) for c in cmd]
+    cmd = [re.sub(r"(sessionid=)\w+", r"\1<session>", c) for c in cmd]
+    return [re.sub(r"(jl_manage=)[^;\s]+", r"\1<signed token>", c) for c in cmd]
 
 
 def one_flow(base, path, n, run):
@@ -595,7 +650,19 @@ def measure_flow(args, server, fixture, commands):
     )
     for run in range(args.runs):
         reset_bench_bookings(fixture, FLOW_DOMAIN)
-        results.append(flow_run(args, server, paths, run))
+        # Who is busy: the server's workers or this process's Python clients (whose HTML
+        # parsing shares one interpreter lock). Both as CPU seconds per booking.
+        client_cpu, server_cpu = time.process_time(), server.worker_cpu_seconds()
+        result = flow_run(args, server, paths, run)
+        flows = max(1, result["flows"])
+        result["client_cpu_ms"] = 1000 * (time.process_time() - client_cpu) / flows
+        result["server_cpu_ms"] = 1000 * (server.worker_cpu_seconds() - server_cpu) / flows
+        log(
+            f"  flow run {run + 1}: {result['flows_per_s']:.1f} bookings/s, CPU per booking: "
+            f"clients {result['client_cpu_ms']:.1f} ms, gunicorn workers "
+            f"{result['server_cpu_ms']:.1f} ms"
+        )
+        results.append(result)
     reset_bench_bookings(fixture, FLOW_DOMAIN)
     return {
         "flows_per_s": median([r["flows_per_s"] for r in results]),
@@ -606,6 +673,8 @@ def measure_flow(args, server, fixture, commands):
         "failures": sum(r["failures"] for r in results),
         "s5xx": sum(r["s5xx"] for r in results),
         "runs": [round(r["flows_per_s"], 1) for r in results],
+        "client_cpu_ms": median([r["client_cpu_ms"] for r in results]),
+        "server_cpu_ms": median([r["server_cpu_ms"] for r in results]),
     }
 
 
@@ -895,6 +964,7 @@ def main():
             cookies = {
                 "coach": login_cookie(fixture["coach"]["username"]),
                 "admin": login_cookie(fixture["admin"]["username"]),
+                "confirmation": confirmation_cookie(fixture),
             }
             keys = list(PAGES) if last else CURVE_PAGES
             log(f"measuring {', '.join(keys)} at {scale:,} bookings")

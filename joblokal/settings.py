@@ -291,6 +291,13 @@ AXES_CLIENT_IP_CALLABLE = "joblokal.client_address.client_address"
 # hours at the latest; the admin asks for the password again after 30 idle minutes.
 SESSION_COOKIE_AGE = envint("SESSION_HOURS", 8, minimum=1) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Django's database sessions, but a new session is written once, at the end of the
+# request that gave it its key (joblokal/sessions.py): one INSERT per booking instead
+# of a SELECT, an INSERT and an UPDATE. Not "cached_db": the booking flow reads a
+# session once (the confirmation page, one primary-key SELECT), which a Redis read would
+# only replace, while every write would add one; and its delete does not fail open, so
+# a Redis outage would break logging out.
+SESSION_ENGINE = "joblokal.sessions"
 ADMIN_IDLE_MINUTES = envint("ADMIN_IDLE_MINUTES", 30, minimum=1)
 
 # --- Mail -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from appointments.models import (
 )
 from appointments.services.seats import (
     BookingClosed,
+    BookingError,
     BookingOrigin,
     BookingResult,
     ClientDetails,
@@ -31,7 +32,7 @@ from appointments.services.seats import (
     create_booking_row,
     lock_day,
     refuse_if_booked,
-    refuse_over_cap,
+    refuse_new_booking,
     release_seat,
     take_seat,
 )
@@ -63,15 +64,10 @@ def book_slot(
     now = now or timezone.now()
     if channel in STAFF_CHANNELS and consent_recorded_by is None:
         raise ValueError("a staff booking needs the clerk who recorded the consent")
-    if submission_key:
-        earlier = Booking.objects.filter(submission_key=submission_key).first()
-        if earlier:
-            return BookingResult(earlier, token=None, duplicate=True)
     try:
         with transaction.atomic():
             slot = take_seat(slot_id, now)
-            refuse_if_booked(slot.day_id, email=client.email, phone=client.phone)
-            refuse_over_cap(slot.day_id, origin)
+            refuse_new_booking(slot.day_id, email=client.email, phone=client.phone, origin=origin)
             booking = create_booking_row(
                 slot,
                 client,
@@ -84,14 +80,27 @@ def book_slot(
             token = BookingToken.objects.issue(booking=booking)
             if consent_recorded_by is not None:
                 _audit_staff_booking(booking, consent_recorded_by)
-            outbox.queue_mail(kind=MailKind.BOOKING_CONFIRMED, booking=booking)
-    except IntegrityError:
-        # A concurrent double submit can only lose on the unique submission key.
-        earlier = Booking.objects.filter(submission_key=submission_key).first()
-        if submission_key and earlier:
+            # A new booking has no notices yet: its mail and SMS rows in one INSERT, under
+            # the key queue_mail would give them, without get_or_create's lookups.
+            kind = MailKind.BOOKING_CONFIRMED
+            key = f"{kind}:{booking.pk}:{booking.sequence}"
+            outbox.queue_new_booking_notices(kind=kind, notices=[(booking, key, {})])
+    except (BookingError, IntegrityError):
+        # The same form posted again (the submission key is unique) finds its first
+        # booking, whatever this attempt ran into: the seat it took, the person's booking
+        # or the caps that booking counts in, or the key itself. Looked up only here, so
+        # a first submit, the usual case, runs no lookup.
+        earlier = _earlier_booking(submission_key)
+        if earlier:
             return BookingResult(earlier, token=None, duplicate=True)
         raise
     return BookingResult(booking, token=token)
+
+
+def _earlier_booking(submission_key: str | None) -> Booking | None:
+    if not submission_key:
+        return None
+    return Booking.objects.filter(submission_key=submission_key).first()
 
 
 def _audit_staff_booking(booking: Booking, user: AbstractBaseUser) -> None:

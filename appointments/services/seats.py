@@ -8,7 +8,7 @@ from datetime import datetime
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import F
 
 from appointments.models import (
     Booking,
@@ -174,12 +174,17 @@ def normalised_phone(phone: str) -> str:
 def person_booked(day_id: int, *, email: str = "", phone: str = "", exclude_pk=None) -> str:
     """Which contact ("email" or "phone") already holds a confirmed booking of the day,
     compared in normalised form, or "" if neither does. Call it under the day lock."""
-    email = normalised_email(email) if email else ""
-    phone = normalised_phone(phone) if phone else ""
     if not (email or phone):
         return ""
     booked = Booking.objects.filter(day_id=day_id).confirmed().exclude(pk=exclude_pk)
-    for other_email, other_phone in booked.values_list("email", "phone"):
+    return _booked_by(booked.values_list("email", "phone"), email=email, phone=phone)
+
+
+def _booked_by(contacts, *, email: str, phone: str) -> str:
+    """Which of email and phone is among the (email, phone) pairs, normalised, or ""."""
+    email = normalised_email(email) if email else ""
+    phone = normalised_phone(phone) if phone else ""
+    for other_email, other_phone in contacts:
         if email and other_email and normalised_email(other_email) == email:
             return "email"
         if phone and other_phone and normalised_phone(other_phone) == phone:
@@ -194,26 +199,29 @@ def refuse_if_booked(day_id: int, *, email: str = "", phone: str = "", exclude_p
         raise AlreadyBooked(field)
 
 
-def refuse_over_cap(day_id: int, origin: BookingOrigin | None) -> None:
-    """Raise TooManyBookings when the day already holds as many confirmed bookings from
-    this address or session as the settings allow. Call it under the day lock."""
+def refuse_new_booking(
+    day_id: int, *, email: str = "", phone: str = "", origin: BookingOrigin | None = None
+) -> None:
+    """refuse_if_booked, then the caps: TooManyBookings when the day already holds as
+    many confirmed bookings from this address or session as the settings allow. Both
+    from one read of the day's confirmed bookings. Call it under the day lock."""
+    rows = list(
+        Booking.objects.filter(day_id=day_id)
+        .confirmed()
+        .values_list("email", "phone", "origin_address", "origin_session")
+    )
+    field = _booked_by(((row[0], row[1]) for row in rows), email=email, phone=phone)
+    if field:
+        raise AlreadyBooked(field)
     if origin is None:
         return
     caps = [
-        ("origin_address", origin.address_key, settings.BOOKINGS_PER_ADDRESS_PER_DAY),
-        ("origin_session", origin.session_key, settings.BOOKINGS_PER_SESSION_PER_DAY),
+        (2, origin.address_key, settings.BOOKINGS_PER_ADDRESS_PER_DAY),
+        (3, origin.session_key, settings.BOOKINGS_PER_SESSION_PER_DAY),
     ]
-    caps = [(column, key, cap) for column, key, cap in caps if key]
-    if not caps:
-        return
-    # Both counts in one query.
-    counts = (
-        Booking.objects.filter(day_id=day_id)
-        .confirmed()
-        .aggregate(**{column: Count("pk", filter=Q(**{column: key})) for column, key, _ in caps})
-    )
-    if any(counts[column] >= cap for column, _key, cap in caps):
-        raise TooManyBookings
+    for column, key, cap in caps:
+        if key and sum(row[column] == key for row in rows) >= cap:
+            raise TooManyBookings
 
 
 def create_booking_row(

@@ -1,0 +1,75 @@
+"""The confirmation page, rendered once per booking state and kept.
+
+Every booking ends on this page, so it is on the booking flow's path. What it shows of
+the booking (time, venue, topics, needs, notices) changes only when the booking or its
+day changes, so that part of the page is kept in the cache under the booking's id and
+reference, its last change, its day's version and the language; a page seen a second
+time reads one row instead of two and renders nothing. The manage link and the CSRF
+token differ per visitor and per request: they are put in per request and never kept.
+The view serves the page only to the session that made the booking (it checks the
+session first), so a cached page never reaches another visitor.
+"""
+
+from datetime import timedelta
+
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from appointments.booking_page import cached_render
+from appointments.day_page import CSRF_MARK
+from appointments.models import Booking
+
+MANAGE_MARK = "jl-manage-link-mark-3f9a"
+# A venue edit does not raise the day's version; the page shows it within this time.
+MAX_AGE = timedelta(minutes=10)
+
+
+def _key(booking: Booking, language: str) -> str:
+    changed, version = booking.updated_at.timestamp(), booking.slot.day.version
+    return f"confirmation:{booking.pk}:{booking.reference}:{changed}:{version}:{language}"
+
+
+def load_booking(booking_id: int, reference: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("slot__day__site__municipality")
+        .filter(pk=booking_id, reference=reference)
+        .first()
+    )
+
+
+def manage_html(request, *, booking, token) -> str:
+    """This visitor's part of the page: the manage link and calendar file, if the signed
+    cookie with the token came along."""
+    context = {"booking": booking, "token": token, "manage_url": _manage_url(request, token)}
+    return render_to_string("appointments/includes/confirmation_manage.html", context)
+
+
+def _manage_url(request, token) -> str | None:
+    if not token:
+        return None
+    return request.build_absolute_uri(reverse("appointments:manage", args=[token]))
+
+
+def shared_page(request, *, booking_id: int, reference: str, token, language: str) -> str | None:
+    """The page as the booking's session sees it when not logged in, from the cache
+    (rendered on a miss), with this request's manage link and CSRF token put in; None if
+    the booking is gone."""
+    # The booking with its day in one query: its key, and all a miss needs but topics.
+    # Most pages are seen once, right after booking, so a miss costs no extra query.
+    booking = load_booking(booking_id, reference)
+    if booking is None:
+        return None
+
+    def render():
+        context = {
+            "booking": booking,
+            "manage_html": mark_safe(MANAGE_MARK),  # noqa: S308 - a constant
+            "csrf_token": CSRF_MARK,
+        }
+        return render_to_string("appointments/confirmation.html", context, request=request)
+
+    page = cached_render(_key(booking, language), render, MAX_AGE)
+    link = manage_html(request, booking=booking, token=token)
+    return page.replace(MANAGE_MARK, link).replace(CSRF_MARK, get_token(request))
