@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from django import forms
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
@@ -395,7 +395,7 @@ def page_report(form: StatisticsForm, *, language: str) -> tuple[Report, bool, s
     the report is only counted if the cached tables are missing too."""
     options = _options(form)
     now = timezone.now()
-    marker = OutreachDay.objects.aggregate(last=Max("changed_at"))["last"]
+    marker = OutreachDay.objects.last_change()
     key = _digest_key(options, language, marker)
     digest = _cache_get(key, now)
     if digest is not None:

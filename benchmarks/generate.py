@@ -41,7 +41,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
 
 from appointments.models import (  # noqa: E402
     Booking,
@@ -136,12 +136,13 @@ def log(message):
 def columns_of(model, given):
     """All concrete columns of a model: the given ones first, then every other column
     filled with the field's default. New fields added by later migrations are therefore
-    filled too instead of breaking the COPY."""
+    filled too instead of breaking the COPY. A column with a database default is left
+    out: PostgreSQL fills it."""
     fields = {f.column: f for f in model._meta.concrete_fields}
     missing = [c for c in given if c not in fields]
     if missing:
         raise SystemExit(f"{model._meta.db_table} has no column(s) {missing}")
-    rest = [c for c in fields if c not in given]
+    rest = [c for c in fields if c not in given and fields[c].db_default is models.NOT_PROVIDED]
     defaults = tuple(None if fields[c].null else copy_value(fields[c].get_default()) for c in rest)
     return list(given) + rest, defaults
 

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Min, Q
 from django.middleware.csrf import get_token
 
@@ -35,7 +34,6 @@ MAX_AGE = timedelta(minutes=10)
 SETTLE = timedelta(seconds=5)
 # Rendered in place of the CSRF token, replaced per request.
 CSRF_MARK = "jl-csrf-mark-7c2d"
-MARKER_SQL = "SELECT MAX(changed_at) FROM appointments_outreachday"
 # Only the search form's and the pager's parameters are cached, each once: any other
 # query string would make a key per request for the same page.
 PARAMETERS = {"q", "landkreis", "gemeinde", "seite"}
@@ -46,13 +44,6 @@ MAX_PATH = 200
 class StartPage:
     html: str
     until: datetime  # the next moment the clock alone changes what the page shows
-
-
-def last_change() -> datetime | None:
-    """The newest change of any day (one lookup in the index on changed_at)."""
-    with connection.cursor() as cursor:
-        cursor.execute(MARKER_SQL)
-        return cursor.fetchone()[0]
 
 
 def cache_key(request, *, language: str, marker: datetime | None) -> str | None:

@@ -57,7 +57,7 @@ def start(request):
     now = timezone.now()
     if not _shared_page_fits(request):
         return render(request, "locations/start.html", _start_context(request, now))
-    marker = start_page.last_change()
+    marker = OutreachDay.objects.last_change()
     key = start_page.cache_key(request, language=get_language() or "de", marker=marker)
     page = start_page.cached(key, now)
     if page is None:

@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,11 @@ class OutreachDayQuerySet(models.QuerySet):
 
     def bump_version(self) -> int:
         return self.update(version=F("version") + 1, changed_at=Now())
+
+    def last_change(self):
+        """When any of these days last changed (one lookup in the index on changed_at):
+        the marker under which pages showing many days keep their cached copies."""
+        return self.aggregate(last=Max("changed_at"))["last"]
 
     def for_clients_page(self):
         """Days a client may see (not drafts) with venue and coaches' specialisms."""
