@@ -4,7 +4,7 @@ Every booking ends on this page, so it is on the booking flow's path. What it sh
 the booking (time, venue, topics, needs, notices) changes only when the booking or its
 day changes, so that part of the page is kept in the cache under the booking's id and
 reference, its last change, its day's version and the language; a page seen a second
-time reads one row instead of two and renders nothing. The manage link and the CSRF
+time reads one narrow row (the key's parts) and renders nothing. The manage link and the CSRF
 token differ per visitor and per request: they are put in per request and never kept.
 The view serves the page only to the session that made the booking (it checks the
 session first), so a cached page never reaches another visitor.
@@ -12,6 +12,7 @@ session first), so a cached page never reaches another visitor.
 
 from datetime import timedelta
 
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,9 +27,17 @@ MANAGE_MARK = "jl-manage-link-mark-3f9a"
 MAX_AGE = timedelta(minutes=10)
 
 
-def _key(booking: Booking, language: str) -> str:
-    changed, version = booking.updated_at.timestamp(), booking.slot.day.version
-    return f"confirmation:{booking.pk}:{booking.reference}:{changed}:{version}:{language}"
+def _key(booking_id: int, reference: str, changed, version: int, language: str) -> str:
+    return f"confirmation:{booking_id}:{reference}:{changed.timestamp()}:{version}:{language}"
+
+
+def _state(booking_id: int, reference: str) -> tuple | None:
+    """The booking's last change and its day's version, or None if it is gone."""
+    return (
+        Booking.objects.filter(pk=booking_id, reference=reference)
+        .values_list("updated_at", "slot__day__version")
+        .first()
+    )
 
 
 def load_booking(booking_id: int, reference: str) -> Booking | None:
@@ -39,10 +48,10 @@ def load_booking(booking_id: int, reference: str) -> Booking | None:
     )
 
 
-def manage_html(request, *, booking, token) -> str:
+def manage_html(request, *, token) -> str:
     """This visitor's part of the page: the manage link and calendar file, if the signed
     cookie with the token came along."""
-    context = {"booking": booking, "token": token, "manage_url": _manage_url(request, token)}
+    context = {"token": token, "manage_url": _manage_url(request, token)}
     return render_to_string("appointments/includes/confirmation_manage.html", context)
 
 
@@ -56,13 +65,15 @@ def shared_page(request, *, booking_id: int, reference: str, token, language: st
     """The page as the booking's session sees it when not logged in, from the cache
     (rendered on a miss), with this request's manage link and CSRF token put in; None if
     the booking is gone."""
-    # The booking with its day in one query: its key, and all a miss needs but topics.
-    # Most pages are seen once, right after booking, so a miss costs no extra query.
-    booking = load_booking(booking_id, reference)
-    if booking is None:
+    # A narrow row for the key; the whole booking is loaded only to render a miss.
+    state = _state(booking_id, reference)
+    if state is None:
         return None
 
     def render():
+        booking = load_booking(booking_id, reference)
+        if booking is None:  # erased since its state was read
+            raise Http404
         context = {
             "booking": booking,
             "manage_html": mark_safe(MANAGE_MARK),  # noqa: S308 - a constant
@@ -70,6 +81,6 @@ def shared_page(request, *, booking_id: int, reference: str, token, language: st
         }
         return render_to_string("appointments/confirmation.html", context, request=request)
 
-    page = cached_render(_key(booking, language), render, MAX_AGE)
-    link = manage_html(request, booking=booking, token=token)
+    page = cached_render(_key(booking_id, reference, *state, language), render, MAX_AGE)
+    link = manage_html(request, token=token)
     return page.replace(MANAGE_MARK, link).replace(CSRF_MARK, get_token(request))

@@ -280,7 +280,7 @@ def confirmation(request, reference):
     booking = confirmation_page.load_booking(remembered["id"], reference)
     if booking is None:
         raise Http404
-    manage = confirmation_page.manage_html(request, booking=booking, token=token)
+    manage = confirmation_page.manage_html(request, token=token)
     context = {"booking": booking, "manage_html": manage}
     return render(request, "appointments/confirmation.html", context)
 
