@@ -10,12 +10,10 @@ change (page_stamp), the CSRF token put in per request as on the day page.
 """
 
 import hashlib
-import logging
 from datetime import timedelta
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Cast
@@ -26,8 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from appointments.day_page import CSRF_MARK
 from appointments.forms import BookingForm, new_submission_key
 from appointments.models import DayStatus, OutreachDay, Slot
-
-log = logging.getLogger(__name__)
+from joblokal import cache as kept
 
 # Matches the submission key pattern, so the form renders it like a real key.
 KEY_MARK = "jl-submission-key-mark-7c2d"
@@ -56,17 +53,10 @@ def cache_key(*, day, language: str, form) -> str:
 def cached_render(key: str, render, max_age: timedelta = MAX_AGE) -> str:
     """The markup kept under key, or render() kept there for max_age. An unreachable
     cache is a miss and a dropped write."""
-    try:
-        html = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        log.warning("booking form cache unreachable", exc_info=True)
-        html = None
+    html = kept.read(key)
     if html is None:
         html = render()
-        try:
-            cache.set(key, html, int(max_age.total_seconds()))
-        except Exception:  # noqa: BLE001 - see above
-            log.warning("booking form cache unreachable", exc_info=True)
+        kept.write(key, html, max_age.total_seconds())
     return html
 
 
@@ -138,11 +128,7 @@ def _stamp_row_sql(slot_id: int, now):
 
 
 def cached_page(slot_id: int, stamp: str, language: str) -> str | None:
-    try:
-        return cache.get(_page_key(slot_id, stamp, language))
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        log.warning("booking form cache unreachable", exc_info=True)
-        return None
+    return kept.read(_page_key(slot_id, stamp, language))
 
 
 def personalise(request, page: str) -> str:

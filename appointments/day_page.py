@@ -16,12 +16,10 @@ A stale entry can never overbook: the booking path locks the day and re-checks t
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.middleware.csrf import get_token
@@ -30,8 +28,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from appointments.models import DayStatus, OutreachDay, Slot
-
-log = logging.getLogger(__name__)
+from joblokal import cache as kept
 
 # An entry also ends after this long, so an edit of the venue's texts or a specialism
 # (which do not raise the day's version) shows within minutes.
@@ -87,22 +84,14 @@ def cache_key(*, pk: int, version: int, language: str, request, times) -> str | 
 def cached(key: str | None, now: datetime) -> DayPage | None:
     if key is None:
         return None
-    try:
-        page = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work; the page renders without it
-        log.warning("day page cache unreachable", exc_info=True)
-        return None
+    page = kept.read(key)
     return page if page is not None and now < page.until else None
 
 
 def store(key: str | None, page: DayPage, now: datetime) -> None:
     if key is None:
         return
-    seconds = max(1, int((page.until - now).total_seconds()))
-    try:
-        cache.set(key, page, seconds)
-    except Exception:  # noqa: BLE001 - see cached()
-        log.warning("day page cache unreachable", exc_info=True)
+    kept.write(key, page, (page.until - now).total_seconds())
 
 
 def shared_page(request, key, page, now) -> str:

@@ -18,11 +18,9 @@ starts with the booking's id, found through the token.
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -31,8 +29,7 @@ from django.utils.safestring import mark_safe
 from appointments import services
 from appointments.day_page import CSRF_MARK
 from appointments.models import Booking, BookingStatus, hash_token
-
-log = logging.getLogger(__name__)
+from joblokal import cache as kept
 
 MAX_AGE = timedelta(minutes=10)
 KEY_PREFIX = "manage-page"
@@ -109,27 +106,17 @@ def for_page(booking_id: int) -> Booking | None:
 
 
 def cached(key: str) -> ManagePage | None:
-    try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work; the page renders without it
-        log.warning("manage page cache unreachable", exc_info=True)
-        return None
+    return kept.read(key)
 
 
 def store(key: str, page: ManagePage) -> None:
-    try:
-        cache.set(key, page, int(MAX_AGE.total_seconds()))
-    except Exception:  # noqa: BLE001 - see cached()
-        log.warning("manage page cache unreachable", exc_info=True)
+    kept.write(key, page, MAX_AGE.total_seconds())
 
 
 def forget(state: State, languages) -> None:
     """Drop the entries of a booking whose personal data was just erased, so none of it
     waits in the cache for MAX_AGE (its links answer 404 at once either way)."""
-    try:
-        cache.delete_many([state.key(language) for language in languages])
-    except Exception:  # noqa: BLE001 - see cached(); the entries expire after MAX_AGE
-        log.warning("manage page cache unreachable", exc_info=True)
+    kept.forget_many([state.key(language) for language in languages])
 
 
 def render_page(booking: Booking, now: datetime) -> ManagePage:

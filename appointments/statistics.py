@@ -17,12 +17,10 @@ What counts where (months are the months of the counselling day):
 
 import csv
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django import forms
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -45,9 +43,8 @@ from appointments.models import (
     Slot,
 )
 from appointments.services.figures import refresh_day_figures
+from joblokal import cache as kept
 from locations.models import District, Site
-
-log = logging.getLogger(__name__)
 
 COUNTS = [
     "days_held",
@@ -435,20 +432,12 @@ def _digest_until(options: dict, now, marker):
 
 
 def _cache_get(key: str, now):
-    try:
-        entry = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        log.warning("statistics cache unreachable", exc_info=True)
-        return None
+    entry = kept.read(key)
     return entry[0] if entry is not None and now < entry[1] else None
 
 
 def _cache_set(key: str, entry, now) -> None:
-    seconds = max(1, int((entry[1] - now).total_seconds()))
-    try:
-        cache.set(key, entry, seconds)
-    except Exception:  # noqa: BLE001 - see _cache_get
-        log.warning("statistics cache unreachable", exc_info=True)
+    kept.write(key, entry, (entry[1] - now).total_seconds())
 
 
 def _percent(value) -> str:

@@ -20,11 +20,9 @@ when it cannot be reached the schedule is rendered from the database, as before.
 """
 
 import hashlib
-import logging
 import re
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -33,8 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from appointments.models import Booking, DayCoach, OutreachDay, Slot
-
-log = logging.getLogger(__name__)
+from joblokal import cache as kept
 
 MAX_AGE = timedelta(minutes=10)
 KEY_PREFIX = "coach-day"
@@ -127,15 +124,8 @@ def _render(keys_by_pk: dict[int, str], *, today: date, template: str) -> dict[s
 
 
 def _read(keys: list[str]) -> dict[str, str]:
-    try:
-        return cache.get_many(keys)
-    except Exception:  # noqa: BLE001 - the cache only saves work; render without it
-        log.warning("coach day cache unreachable", exc_info=True)
-        return {}
+    return kept.read_many(keys)
 
 
 def _write(entries: dict[str, str]) -> None:
-    try:
-        cache.set_many(entries, int(MAX_AGE.total_seconds()))
-    except Exception:  # noqa: BLE001 - see _read()
-        log.warning("coach day cache unreachable", exc_info=True)
+    kept.write_many(entries, MAX_AGE.total_seconds())

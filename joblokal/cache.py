@@ -1,8 +1,10 @@
-"""A Redis cache for what only saves work (the `{% cache %}` fragments): an unreachable
-Redis is a miss and a dropped write, logged, never an error page."""
+"""Caching what only saves work: the `{% cache %}` fragments' Redis backend, and the reads
+and writes of kept page copies. Either way an unreachable cache is a miss and a dropped
+write, logged, never an error page."""
 
 import logging
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -27,3 +29,61 @@ class FailOpenRedisCache(RedisCache):
             logger.warning(
                 "Cache write skipped, the cache is unreachable (%s).", type(error).__name__
             )
+
+
+# --- Kept copies of pages and parts of pages ---------------------------------------------
+# Every page that keeps a rendered copy in the default cache reads and writes it through
+# these: an unreachable cache (Redis down, a full disk under the file cache) is a miss and
+# a dropped write, logged with the key's first part only (never personal data), and never
+# an error page. The copies only save work.
+
+
+def read(key: str):
+    """The value kept under key, or None."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - see above
+        _skipped("read", key)
+        return None
+
+
+def read_many(keys) -> dict:
+    keys = list(keys)
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - see above
+        _skipped("read", keys[0] if keys else "")
+        return {}
+
+
+def write(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, max(1, int(seconds)))
+    except Exception:  # noqa: BLE001 - see above
+        _skipped("write", key)
+
+
+def write_many(entries: dict, seconds: int) -> None:
+    if not entries:
+        return
+    try:
+        cache.set_many(entries, max(1, int(seconds)))
+    except Exception:  # noqa: BLE001 - see above
+        _skipped("write", next(iter(entries)))
+
+
+def forget_many(keys) -> None:
+    keys = list(keys)
+    try:
+        cache.delete_many(keys)
+    except Exception:  # noqa: BLE001 - see above; the entries expire on their own
+        _skipped("delete", keys[0] if keys else "")
+
+
+def _skipped(what: str, key: str) -> None:
+    logger.warning(
+        "Cache %s skipped for %s, the cache is unreachable.",
+        what,
+        key.split(":", 1)[0],
+        exc_info=True,
+    )

@@ -13,18 +13,15 @@ A stale entry can never overbook: the booking path locks the day and re-checks t
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Min, Q
 from django.middleware.csrf import get_token
 
 from appointments.models import Slot
-
-log = logging.getLogger(__name__)
+from joblokal import cache as kept
 
 KEY_PREFIX = "start-page"
 MAX_AGE = timedelta(minutes=10)
@@ -63,22 +60,14 @@ def cache_key(request, *, language: str, marker: datetime | None) -> str | None:
 def cached(key: str | None, now: datetime) -> StartPage | None:
     if key is None:
         return None
-    try:
-        page = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work; the page renders without it
-        log.warning("start page cache unreachable", exc_info=True)
-        return None
+    page = kept.read(key)
     return page if page is not None and now < page.until else None
 
 
 def store(key: str | None, page: StartPage, now: datetime) -> None:
     if key is None:
         return
-    seconds = max(1, int((page.until - now).total_seconds()))
-    try:
-        cache.set(key, page, seconds)
-    except Exception:  # noqa: BLE001 - see cached()
-        log.warning("start page cache unreachable", exc_info=True)
+    kept.write(key, page, (page.until - now).total_seconds())
 
 
 def personalise(request, html: str) -> str:

@@ -1,10 +1,8 @@
 import difflib
 import hashlib
-import logging
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
@@ -19,11 +17,10 @@ from django.views.decorators.http import require_GET
 
 from appointments.models import OutreachDay, Slot
 from coaches.models import Coach
+from joblokal import cache as kept
 from locations import start_page
 from locations.forms import MunicipalitySearchForm
 from locations.models import District, Municipality, fold, split_list
-
-log = logging.getLogger(__name__)
 
 DAYS_PER_MUNICIPALITY = 3
 # What a card shows of a day; the rest of the row is never read.
@@ -122,18 +119,12 @@ def _district_select(search) -> dict:
     ORM and render through the template on every visit. The list is kept for minutes
     (a Landkreis gets its first active municipality rarely), already escaped."""
     key = f"start-districts:{get_language()}"
-    try:
-        choices = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        choices = None
+    choices = kept.read(key)
     if choices is None:
         choices = [
             (escape(str(v)), escape(str(label))) for v, label in search.fields["landkreis"].choices
         ]
-        try:
-            cache.set(key, choices, CARD_SECONDS)
-        except Exception:  # noqa: BLE001 - see above
-            log.warning("start page cache unreachable", exc_info=True)
+        kept.write(key, choices, CARD_SECONDS)
     chosen = search["landkreis"].value()
     chosen = None if chosen is None else escape(str(chosen))
     options = "".join(
@@ -158,22 +149,14 @@ def _cards(municipalities, now) -> list[str]:
     """The rendered card of each municipality, from the cache where its days are unchanged.
     Only the cards rendered anew read the days' coaches and specialisms."""
     keys = {m.pk: _card_key(m, now) for m in municipalities}
-    try:
-        cached = cache.get_many(keys.values())
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        log.warning("start page cache unreachable", exc_info=True)
-        cached = {}
+    cached = kept.read_many(keys.values())
     missing = [m for m in municipalities if keys[m.pk] not in cached]
     prefetch_related_objects(
         [day for m in missing for day in m.next_days],
         Prefetch("coaches", queryset=Coach.objects.only("pk").prefetch_related("specialisms")),
     )
     fresh = {keys[m.pk]: render_to_string(CARD, {"municipality": m, "now": now}) for m in missing}
-    if fresh:
-        try:
-            cache.set_many(fresh, CARD_SECONDS)
-        except Exception:  # noqa: BLE001 - see above
-            log.warning("start page cache unreachable", exc_info=True)
+    kept.write_many(fresh, CARD_SECONDS)
     cards = cached | fresh
     return [mark_safe(cards[keys[m.pk]]) for m in municipalities]  # noqa: S308 - rendered here
 
