@@ -17,11 +17,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Cast
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from appointments.day_page import CSRF_MARK
 from appointments.forms import BookingForm, new_submission_key
 from appointments.models import DayStatus, OutreachDay, Slot
 from joblokal import cache as kept
@@ -133,7 +131,7 @@ def cached_page(slot_id: int, stamp: str, language: str) -> str | None:
 
 def personalise(request, page: str) -> str:
     """A shared page with this visitor's CSRF token and a new submission key."""
-    return page.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_submission_key())
+    return kept.with_csrf_token(request, page).replace(KEY_MARK, new_submission_key())
 
 
 def shared_page(request, *, slot, form, language: str, now) -> str:
@@ -144,7 +142,7 @@ def shared_page(request, *, slot, form, language: str, now) -> str:
 
     def render():
         markup = mark_safe(_form_markup(form=form, day=slot.day, language=language))  # noqa: S308
-        context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": CSRF_MARK}
+        context = {"slot": slot, "form": form, "form_html": markup, "csrf_token": kept.CSRF_MARK}
         return render_to_string("appointments/book.html", context, request=request)
 
     return personalise(request, cached_render(key, render))

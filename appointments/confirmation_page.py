@@ -13,14 +13,13 @@ session first), so a cached page never reaches another visitor.
 from datetime import timedelta
 
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from appointments.booking_page import cached_render
-from appointments.day_page import CSRF_MARK
 from appointments.models import Booking
+from joblokal import cache as kept
 
 MANAGE_MARK = "jl-manage-link-mark-3f9a"
 # A venue edit does not raise the day's version; the page shows it within this time.
@@ -77,10 +76,10 @@ def shared_page(request, *, booking_id: int, reference: str, token, language: st
         context = {
             "booking": booking,
             "manage_html": mark_safe(MANAGE_MARK),  # noqa: S308 - a constant
-            "csrf_token": CSRF_MARK,
+            "csrf_token": kept.CSRF_MARK,
         }
         return render_to_string("appointments/confirmation.html", context, request=request)
 
     page = cached_render(_key(booking_id, reference, *state, language), render, MAX_AGE)
     link = manage_html(request, token=token)
-    return page.replace(MANAGE_MARK, link).replace(CSRF_MARK, get_token(request))
+    return kept.with_csrf_token(request, page.replace(MANAGE_MARK, link))

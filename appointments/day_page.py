@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -34,8 +33,6 @@ from joblokal import cache as kept
 # (which do not raise the day's version) shows within minutes.
 MAX_AGE = timedelta(minutes=10)
 KEY_PREFIX = "day-page"
-# Rendered in place of the CSRF token in a whole cached page, replaced per request.
-CSRF_MARK = "jl-csrf-mark-5b1e"
 VERSION_SQL = "SELECT version FROM appointments_outreachday WHERE id = %s AND status <> %s"
 # Only the time filter's own parameters are cached: any other query string would make a
 # key per request, and the cache would fill with copies of the same page.
@@ -48,7 +45,7 @@ class DayPage:
     content: str
     until: datetime  # the next moment the clock alone changes what the page shows
     digest: str
-    # The whole page for visitors not logged in, CSRF_MARK for the CSRF token.
+    # The whole page for visitors not logged in, kept.CSRF_MARK for the CSRF token.
     shell: str = ""
 
     def with_shell(self, shell: str) -> "DayPage":
@@ -81,28 +78,15 @@ def cache_key(*, pk: int, version: int, language: str, request, times) -> str | 
     return f"{KEY_PREFIX}:{pk}:{version}:{language}:{path_hash}"
 
 
-def cached(key: str | None, now: datetime) -> DayPage | None:
-    if key is None:
-        return None
-    page = kept.read(key)
-    return page if page is not None and now < page.until else None
-
-
-def store(key: str | None, page: DayPage, now: datetime) -> None:
-    if key is None:
-        return
-    kept.write(key, page, (page.until - now).total_seconds())
-
-
 def shared_page(request, key, page, now) -> str:
     """The whole page as every visitor who is not logged in sees it, with this visitor's
     CSRF token put in."""
     if not page.shell:
-        placeholder = {"page": page, "csrf_token": CSRF_MARK}
+        placeholder = {"page": page, "csrf_token": kept.CSRF_MARK}
         shell = render_to_string("appointments/day.html", placeholder, request=request)
         page = page.with_shell(shell)
-        store(key, page, now)
-    return page.shell.replace(CSRF_MARK, get_token(request))
+        kept.write_until(key, page, now)
+    return kept.with_csrf_token(request, page.shell)
 
 
 def visitor(request, language: str) -> str:

@@ -22,12 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from appointments import services
-from appointments.day_page import CSRF_MARK
 from appointments.models import Booking, BookingStatus, hash_token
 from joblokal import cache as kept
 
@@ -68,7 +66,7 @@ class State:
 
 @dataclass(frozen=True)
 class ManagePage:
-    content: str  # the page's main content, TOKEN_MARK and CSRF_MARK in it
+    content: str  # the page's main content, TOKEN_MARK and kept.CSRF_MARK in it
     # The whole page for visitors not logged in, with the same marks.
     shell: str = ""
 
@@ -127,7 +125,7 @@ def render_page(booking: Booking, now: datetime) -> ManagePage:
     context = {
         "booking": booking,
         "token": TOKEN_MARK,
-        "csrf_token": CSRF_MARK,
+        "csrf_token": kept.CSRF_MARK,
         "erasure_due": services.erasure_due(day=booking.slot.day),
         "can_change": booking.can_change(now),
     }
@@ -139,7 +137,7 @@ def render_page(booking: Booking, now: datetime) -> ManagePage:
 def shell_of(request, page: ManagePage, token: str) -> ManagePage:
     """The page with the whole layout around its content, as every visitor who is not
     logged in sees it; the layout's own links to this path get the mark as well."""
-    context = {"content": mark_safe(page.content), "csrf_token": CSRF_MARK}  # noqa: S308
+    context = {"content": mark_safe(page.content), "csrf_token": kept.CSRF_MARK}  # noqa: S308
     html = render_to_string("appointments/manage.html", context, request=request)
     return page.with_shell(html.replace(token, TOKEN_MARK))
 
@@ -147,4 +145,4 @@ def shell_of(request, page: ManagePage, token: str) -> ManagePage:
 def personalise(request, html: str, token: str) -> str:
     """A cached page with this link's token and this visitor's CSRF token put in."""
     # Both tokens are URL-safe (letters, digits, "-" and "_"): nothing needs escaping.
-    return html.replace(TOKEN_MARK, token).replace(CSRF_MARK, get_token(request))
+    return kept.with_csrf_token(request, html.replace(TOKEN_MARK, token))

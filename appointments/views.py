@@ -32,6 +32,7 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from joblokal import cache as kept
 from joblokal.client_address import address_key
 from joblokal.ratelimits import rate_limit
 from joblokal.views import ratelimited
@@ -90,12 +91,12 @@ def day(request, pk):
     key = day_page.cache_key(
         pk=pk, version=version, language=_language(), request=request, times=times
     )
-    page = day_page.cached(key, now)
+    page = kept.read_current(key, now)
     if page is None:
         page = day_page.render_page(pk=pk, times=times, now=now)
         if page is None:
             raise Http404
-        day_page.store(key, page, now)
+        kept.write_until(key, page, now)
     etag = page.etag(pk=pk, version=version, visitor=day_page.visitor(request, _language()))
     # A pending message must be shown: that visitor gets neither a 304 nor a shared page.
     pending = len(messages.get_messages(request))

@@ -35,8 +35,9 @@ from joblokal import cache as kept
 
 MAX_AGE = timedelta(minutes=10)
 KEY_PREFIX = "coach-day"
-# Rendered in place of the CSRF token and of the page's address, replaced per request.
-CSRF_MARK = "jl-csrf-mark-9c4d"
+# Rendered in place of the page's address (and kept.CSRF_MARK in place of the CSRF
+# token), replaced per request.
+CSRF_MARK = kept.CSRF_MARK
 NEXT_MARK = "jl-next-mark-27af"
 _MARKS = re.compile(f"{CSRF_MARK}|{NEXT_MARK}")
 

@@ -7,6 +7,7 @@ import logging
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.middleware.csrf import get_token
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,28 @@ class FailOpenRedisCache(RedisCache):
 # these: an unreachable cache (Redis down, a full disk under the file cache) is a miss and
 # a dropped write, logged with the key's first part only (never personal data), and never
 # an error page. The copies only save work.
+
+
+# Rendered in place of the CSRF token in every kept copy, put in per request.
+CSRF_MARK = "jl-csrf-mark-5b1e"
+
+
+def with_csrf_token(request, html: str) -> str:
+    """A kept copy with this visitor's CSRF token in place of the mark."""
+    return html.replace(CSRF_MARK, get_token(request))
+
+
+def read_current(key: str | None, now):
+    """The entry kept under key while `now` is before its `until`, else None; a page
+    rendered but never stored has no key."""
+    entry = read(key) if key is not None else None
+    return entry if entry is not None and now < entry.until else None
+
+
+def write_until(key: str | None, entry, now) -> None:
+    """Keep an entry (anything with an `until`) until that moment."""
+    if key is not None:
+        write(key, entry, (entry.until - now).total_seconds())
 
 
 def read(key: str):

@@ -18,10 +18,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Min, Q
-from django.middleware.csrf import get_token
 
 from appointments.models import Slot
-from joblokal import cache as kept
 
 KEY_PREFIX = "start-page"
 MAX_AGE = timedelta(minutes=10)
@@ -29,8 +27,6 @@ MAX_AGE = timedelta(minutes=10)
 # rendered while such a transaction is still open would miss it under the same marker.
 # Entries rendered that close to the newest change are kept no longer than this.
 SETTLE = timedelta(seconds=5)
-# Rendered in place of the CSRF token, replaced per request.
-CSRF_MARK = "jl-csrf-mark-7c2d"
 # Only the search form's and the pager's parameters are cached, each once: any other
 # query string would make a key per request for the same page.
 PARAMETERS = {"q", "landkreis", "gemeinde", "seite"}
@@ -55,23 +51,6 @@ def cache_key(request, *, language: str, marker: datetime | None) -> str | None:
     path_hash = hashlib.sha256(path.encode()).hexdigest()[:16]
     stamp = marker.isoformat() if marker else "-"
     return f"{KEY_PREFIX}:{language}:{stamp}:{path_hash}"
-
-
-def cached(key: str | None, now: datetime) -> StartPage | None:
-    if key is None:
-        return None
-    page = kept.read(key)
-    return page if page is not None and now < page.until else None
-
-
-def store(key: str | None, page: StartPage, now: datetime) -> None:
-    if key is None:
-        return
-    kept.write(key, page, (page.until - now).total_seconds())
-
-
-def personalise(request, html: str) -> str:
-    return html.replace(CSRF_MARK, get_token(request))
 
 
 def valid_until(days, *, now: datetime, marker: datetime | None) -> datetime:

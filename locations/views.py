@@ -56,17 +56,17 @@ def start(request):
         return render(request, "locations/start.html", _start_context(request, now))
     marker = OutreachDay.objects.last_change()
     key = start_page.cache_key(request, language=get_language() or "de", marker=marker)
-    page = start_page.cached(key, now)
+    page = kept.read_current(key, now)
     if page is None:
         context = _start_context(request, now)
         days = [day for m in context["municipalities"] for day in m.next_days]
-        context["csrf_token"] = start_page.CSRF_MARK
+        context["csrf_token"] = kept.CSRF_MARK
         page = start_page.StartPage(
             html=render_to_string("locations/start.html", context, request=request),
             until=start_page.valid_until(days, now=now, marker=marker),
         )
-        start_page.store(key, page, now)
-    return HttpResponse(start_page.personalise(request, page.html))
+        kept.write_until(key, page, now)
+    return HttpResponse(kept.with_csrf_token(request, page.html))
 
 
 def _shared_page_fits(request) -> bool:
