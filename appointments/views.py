@@ -56,12 +56,12 @@ ALTERNATIVES = 5
 post_rate_limit = rate_limit(group="public-post", rate=PUBLIC_POST_RATE)
 
 
-def _language() -> str:
+def request_language() -> str:
     # LocaleMiddleware activates only codes from LANGUAGES, "de-ls" included.
     return get_language() or "de"
 
 
-def _next_free_slots(now, *, near_day_id=None, exclude_pk=None):
+def next_free_slots(now, *, near_day_id=None, exclude_pk=None):
     """The earliest bookable slots, those of `near_day_id` first."""
     slots = Slot.objects.bookable(now).select_related("day__site__municipality")
     if exclude_pk:
@@ -74,7 +74,7 @@ def _slot_unavailable(request, slot, now, *, taken):
     context = {
         "slot": slot,
         "taken": taken,
-        "alternatives": _next_free_slots(now, near_day_id=slot.day_id, exclude_pk=slot.pk),
+        "alternatives": next_free_slots(now, near_day_id=slot.day_id, exclude_pk=slot.pk),
     }
     return render(request, "appointments/slot_unavailable.html", context, status=409)
 
@@ -89,7 +89,7 @@ def day(request, pk):
         raise Http404
     times = TimeFilterForm(request.GET or None)
     key = day_page.cache_key(
-        pk=pk, version=version, language=_language(), request=request, times=times
+        pk=pk, version=version, language=request_language(), request=request, times=times
     )
     page = kept.read_current(key, now)
     if page is None:
@@ -97,7 +97,7 @@ def day(request, pk):
         if page is None:
             raise Http404
         kept.write_until(key, page, now)
-    etag = page.etag(pk=pk, version=version, visitor=day_page.visitor(request, _language()))
+    etag = page.etag(pk=pk, version=version, visitor=day_page.visitor(request, request_language()))
     # A pending message must be shown: that visitor gets neither a 304 nor a shared page.
     pending = len(messages.get_messages(request))
     if etag in parse_etags(request.headers.get("If-None-Match", "")) and not pending:
@@ -138,9 +138,9 @@ def book(request, pk):
             return _slot_unavailable(request, slot, now, taken=slot.is_full())
         form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
         if _shared_page_fits(request):
-            shared = {"slot": slot, "form": form, "language": _language(), "now": now}
+            shared = {"slot": slot, "form": form, "language": request_language(), "now": now}
             return HttpResponse(booking_page.shared_page(request, **shared))
-        html = booking_page.empty_form_html(form=form, day=slot.day, language=_language())
+        html = booking_page.empty_form_html(form=form, day=slot.day, language=request_language())
         context = {"slot": slot, "form": form, "form_html": html}
         return render(request, "appointments/book.html", context)
     if request.limited:
@@ -152,7 +152,7 @@ def book(request, pk):
             # took the last seat must still find its booking (by submission key).
             result = services.book_slot(
                 slot_id=slot.pk,
-                client=form.client_details(language=_language()),
+                client=form.client_details(language=request_language()),
                 submission_key=form.cleaned_data["submission_key"],
                 origin=_origin(request),
             )
@@ -201,7 +201,7 @@ def _shared_form_page(request, pk, now) -> HttpResponse | None:
     if not _shared_page_fits(request):
         return None
     stamp = booking_page.page_stamp(pk, now)
-    page = booking_page.cached_page(pk, stamp, _language()) if stamp else None
+    page = booking_page.cached_page(pk, stamp, request_language()) if stamp else None
     return HttpResponse(booking_page.personalise(request, page)) if page else None
 
 
@@ -274,7 +274,9 @@ def confirmation(request, reference):
     )
     if _shared_page_fits(request):
         ids = {"booking_id": remembered["id"], "reference": reference}
-        page = confirmation_page.shared_page(request, **ids, token=token, language=_language())
+        page = confirmation_page.shared_page(
+            request, **ids, token=token, language=request_language()
+        )
         if page is None:
             raise Http404
         return HttpResponse(page)
@@ -328,7 +330,7 @@ def _join_waitlist(request, day, form, now):
             sms_consent=data["sms_consent"],
             earliest=data["earliest"],
             latest=data["latest"],
-            language=_language(),
+            language=request_language(),
             now=now,
         )
     except services.SlotsStillFree:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from appointments import ics, links, manage_page, services
 from appointments.forms import CancelForm, EraseForm, MoveForm
 from appointments.models import Booking, BookingStatus, Slot
-from appointments.views import _language, _next_free_slots, post_rate_limit
+from appointments.views import next_free_slots, post_rate_limit, request_language
 from joblokal.views import ratelimited
 
 # Days to move to, per page; a Landkreis rarely has more than a few dozen in the window.
@@ -56,7 +56,7 @@ def manage(request, token):
     if moving:
         path = reverse("appointments:move", args=[token])
         return redirect(f"{path}?{urlencode(moving)}#move")
-    key = state.key(_language())
+    key = state.key(request_language())
     page = manage_page.cached(key)
     if page is None:
         booking = manage_page.for_page(state.booking_id)
@@ -192,7 +192,7 @@ def move(request, token):
                 "Diese Termine sind noch frei:"
             ),
         )
-        alternatives = _next_free_slots(now, near_day_id=booking.day_id, exclude_pk=booking.slot_id)
+        alternatives = next_free_slots(now, near_day_id=booking.day_id, exclude_pk=booking.slot_id)
         return _render_move(request, booking, token, alternatives=alternatives, status=409)
     except services.SlotNotBookable:
         messages.error(
