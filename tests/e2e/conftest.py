@@ -65,6 +65,9 @@ def page_en(browser, live_server):
 def axe_violations(page) -> list[dict]:
     """Run axe-core in the page; returns the WCAG 2.1 A/AA violations."""
     require(AXE.exists(), "needs axe-core from npm (make setup)")
+    # A click that navigates returns once the new page is committed, before it has
+    # loaded; axe must check the page that is there, not one being replaced.
+    page.wait_for_load_state("load")
     page.evaluate(AXE.read_text())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
