@@ -119,47 +119,57 @@ def day(request, pk):
 @require_http_methods(["GET", "POST"])
 def book(request, pk):
     now = timezone.now()
-    if request.method != "POST":
-        shared = _shared_form_page(request, pk, now)
-        if shared is not None:
-            return shared
-    slot = get_object_or_404(
+    if request.method == "POST":
+        return _post_booking(request, pk, now)
+    shared = _shared_form_page(request, pk, now)
+    if shared is not None:
+        return shared
+    slot = _public_slot_or_404(pk)
+    if not Slot.objects.bookable(now).filter(pk=slot.pk).exists():
+        # Back after booking the last seat: the seat is this client's own.
+        own = _own_booking_in(request, slot)
+        if own:
+            return redirect("appointments:confirmation", reference=own)
+        return _slot_unavailable(request, slot, now, taken=slot.is_full())
+    form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
+    if _shared_page_fits(request):
+        shared = {"slot": slot, "form": form, "language": request_language(), "now": now}
+        return HttpResponse(booking_page.shared_page(request, **shared))
+    html = booking_page.empty_form_html(form=form, day=slot.day, language=request_language())
+    context = {"slot": slot, "form": form, "form_html": html}
+    return render(request, "appointments/book.html", context)
+
+
+def _public_slot_or_404(pk) -> Slot:
+    return get_object_or_404(
         Slot.objects.select_related("day__site__municipality__district").exclude(
             day__status=DayStatus.DRAFT
         ),
         pk=pk,
     )
-    if request.method != "POST":
-        if not Slot.objects.bookable(now).filter(pk=slot.pk).exists():
-            # Back after booking the last seat: the seat is this client's own.
-            own = _own_booking_in(request, slot)
-            if own:
-                return redirect("appointments:confirmation", reference=own)
-            return _slot_unavailable(request, slot, now, taken=slot.is_full())
-        form = BookingForm(day=slot.day, initial={"submission_key": booking_page.KEY_MARK})
-        if _shared_page_fits(request):
-            shared = {"slot": slot, "form": form, "language": request_language(), "now": now}
-            return HttpResponse(booking_page.shared_page(request, **shared))
-        html = booking_page.empty_form_html(form=form, day=slot.day, language=request_language())
-        context = {"slot": slot, "form": form, "form_html": html}
-        return render(request, "appointments/book.html", context)
+
+
+def _post_booking(request, pk, now) -> HttpResponse:
+    """A posted booking form. The slot itself is read only where a page shows it: a
+    booking that succeeds needs its topics' choices (by the slot's day, in the query
+    that checks them) and book_slot, which locks and checks the slot."""
     if request.limited:
         return ratelimited(request)
-    form = BookingForm(request.POST, day=slot.day)
+    form = BookingForm(request.POST, day=OutreachDay.objects.filter(slots=pk).values("pk")[:1])
     if form.is_valid():
         try:
             # No availability check before this call: a resubmit of a form that already
             # took the last seat must still find its booking (by submission key).
             result = services.book_slot(
-                slot_id=slot.pk,
+                slot_id=pk,
                 client=form.client_details(language=request_language()),
                 submission_key=form.cleaned_data["submission_key"],
                 origin=_origin(request),
             )
         except services.SlotTaken:
-            return _slot_unavailable(request, slot, now, taken=True)
+            return _slot_unavailable(request, _public_slot_or_404(pk), now, taken=True)
         except services.SlotNotBookable:
-            return _slot_unavailable(request, slot, now, taken=False)
+            return _slot_unavailable(request, _public_slot_or_404(pk), now, taken=False)
         except services.AlreadyBooked as taken:
             if taken.field == "phone":
                 form.add_error(
@@ -192,7 +202,8 @@ def book(request, pk):
     # Keep the key of the first attempt: nothing was booked, and a resubmit stays one form.
     form.data = form.data.copy()
     form.data["submission_key"] = form.cleaned_data.get("submission_key") or new_submission_key()
-    return render(request, "appointments/book.html", {"slot": slot, "form": form})
+    context = {"slot": _public_slot_or_404(pk), "form": form}
+    return render(request, "appointments/book.html", context)
 
 
 def _shared_form_page(request, pk, now) -> HttpResponse | None:

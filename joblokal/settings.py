@@ -149,7 +149,7 @@ def redis_caches(url: str) -> dict:
     options = {"socket_connect_timeout": 1, "socket_timeout": 1}
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "joblokal.cache.RedisCache",
             "LOCATION": url,
             "OPTIONS": options,
         },

@@ -49,7 +49,7 @@ def test_it_reports_a_cache_outage_as_degraded(client, settings):
     settings.CELERY_BROKER_URL = ""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "joblokal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }

@@ -57,7 +57,7 @@ def test_a_cancel_succeeds_while_the_broker_is_down(
 def test_a_booking_succeeds_while_the_cache_is_down(client, settings, closed_port, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "joblokal.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

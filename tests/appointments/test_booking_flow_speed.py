@@ -122,7 +122,7 @@ def test_the_confirmation_renders_while_the_cache_is_down(client, settings, capl
     location = book(client, slot)["Location"]
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "joblokal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

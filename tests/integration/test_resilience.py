@@ -221,7 +221,7 @@ def test_with_the_broker_down_every_action_answers_and_mail_follows_once(
 def test_with_the_cache_down_every_action_answers(live_server, resilience_world, settings, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "joblokal.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
