@@ -88,3 +88,19 @@ def test_the_migration_removes_raw_tokens_from_stored_sessions():
     module.drop_raw_tokens(apps, None)
     data = SessionStore(session_key=store.session_key).load()
     assert data == {"confirmations": {"ABCD-EFGH": {"id": 1}}, "other": "kept"}
+
+
+def test_a_new_session_does_not_wait_for_the_disk(client):
+    """The session table is unlogged (joblokal/migrations/0002): a booking waits for one
+    flush to disk, its own, not a second one for the visitor's new session."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("unlogged tables are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'django_session'")
+        assert cursor.fetchone() == ("u",)
+    slot = factories.day().slots.first()
+    location = book(client, slot)["Location"]
+    assert client.get(location).status_code == 200
+    assert Session.objects.count() == 1
