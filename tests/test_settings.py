@@ -72,3 +72,22 @@ def test_production_starts_with_a_secret_key_and_postgres():
         DATABASE_URL="postgres://u:p@127.0.0.1/db",
     )
     assert result.returncode == 0, result.stderr
+
+
+def _database_options(**env) -> str:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    environ.update(env, DJANGO_SETTINGS_MODULE="joblokal.settings")
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_statements_unless_turned_off():
+    url = "postgres://u:p@127.0.0.1:5432/x"
+    options = _database_options(DATABASE_URL=url)
+    assert "'server_side_binding': True" in options and "'prepare_threshold': 5" in options
+    off = _database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    assert "server_side_binding" not in off
