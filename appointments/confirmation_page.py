@@ -10,6 +10,7 @@ The view serves the page only to the session that made the booking (it checks th
 session first), so a cached page never reaches another visitor.
 """
 
+import copy
 from datetime import timedelta
 
 from django.http import Http404
@@ -73,13 +74,38 @@ def shared_page(request, *, booking_id: int, reference: str, token, language: st
         booking = load_booking(booking_id, reference)
         if booking is None:  # erased since its state was read
             raise Http404
-        context = {
-            "booking": booking,
-            "manage_html": mark_safe(MANAGE_MARK),  # noqa: S308 - a constant
-            "csrf_token": kept.CSRF_MARK,
-        }
-        return render_to_string("appointments/confirmation.html", context, request=request)
+        return _render_page(request, booking)
 
     page = cached_render(_key(booking_id, reference, *state, language), render, MAX_AGE)
     link = manage_html(request, token=token)
     return kept.with_csrf_token(request, page.replace(MANAGE_MARK, link))
+
+
+def _render_page(request, booking: Booking, **extra) -> str:
+    context = {
+        "booking": booking,
+        "manage_html": mark_safe(MANAGE_MARK),  # noqa: S308 - a constant
+        "csrf_token": kept.CSRF_MARK,
+        **extra,
+    }
+    return render_to_string("appointments/confirmation.html", context, request=request)
+
+
+def prime(request, booking: Booking, *, topics: list, day_version: int, language: str) -> None:
+    """Keep the page a new booking's first view shows, rendered from what the booking was
+    just made with (its slot, day, venue and topics, all in memory): that view then reads
+    the narrow row only and renders nothing, where it would load the booking and its
+    topics again. Call it after the booking's transaction, with the day's version that
+    transaction left; the entry is keyed by that state like any other, so a state that
+    moved on in between only makes the entry unused."""
+    page_request = copy.copy(request)
+    # The page as the visitor's browser will ask for it after the redirect.
+    page_request.method = "GET"
+    page_request.path = page_request.path_info = reverse(
+        "appointments:confirmation", args=[booking.reference]
+    )
+    page_request.META = {**request.META, "REQUEST_METHOD": "GET", "QUERY_STRING": ""}
+    page_request.resolver_match = None
+    html = _render_page(page_request, booking, booking_topics=topics)
+    key = _key(booking.pk, booking.reference, booking.updated_at, day_version, language)
+    kept.write(key, html, MAX_AGE.total_seconds())

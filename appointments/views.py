@@ -198,6 +198,14 @@ def _post_booking(request, pk, now) -> HttpResponse:
         else:
             response = redirect("appointments:confirmation", reference=result.booking.reference)
             _remember_confirmation(request, response, result)
+            if result.day_version is not None and _shared_page_fits(request):
+                confirmation_page.prime(
+                    request,
+                    result.booking,
+                    topics=form.cleaned_data["topics"],
+                    day_version=result.day_version,
+                    language=request_language(),
+                )
             return response
     # Keep the key of the first attempt: nothing was booked, and a resubmit stays one form.
     form.data = form.data.copy()

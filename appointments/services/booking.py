@@ -94,7 +94,8 @@ def book_slot(
         if earlier:
             return BookingResult(earlier, token=None, duplicate=True)
         raise
-    return BookingResult(booking, token=token)
+    # take_seat raised the version read under the day's lock once.
+    return BookingResult(booking, token=token, day_version=slot.day.version + 1)
 
 
 def _earlier_booking(submission_key: str | None) -> Booking | None:

@@ -78,6 +78,8 @@ class BookingResult:
     # The raw manage token exists only here, once; the database keeps its hash.
     token: str | None
     duplicate: bool = False
+    # The day's version as the booking's transaction left it (None for a duplicate).
+    day_version: int | None = None
 
 
 def new_reference() -> str:
@@ -92,10 +94,11 @@ def lock_day(day_id: int) -> OutreachDay:
 
 
 def lock_slot_day(slot_id: int) -> Slot | None:
-    """The slot with its day, the day locked as lock_day() locks it, in one statement.
-    The day row returned is the one read after the lock, so its status is current."""
+    """The slot with its day and venue, the day locked as lock_day() locks it, in one
+    statement. The day row returned is the one read after the lock, so its status and
+    version are current."""
     return (
-        Slot.objects.select_related("day")
+        Slot.objects.select_related("day__site__municipality")
         .select_for_update(no_key=True, of=("day",))
         .filter(pk=slot_id)
         .first()

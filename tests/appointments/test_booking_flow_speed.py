@@ -4,10 +4,12 @@ lookup up front, and the confirmation page is kept per booking state without eve
 keeping or sharing the manage link."""
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -74,19 +76,42 @@ def test_a_resubmit_with_other_details_still_finds_its_booking(client):
     assert Slot.objects.get(pk=slot.pk).seats_taken == 1
 
 
-def test_the_confirmation_is_rendered_once_and_then_read_in_two_queries(
+def without_csrf_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_the_confirmation_is_kept_by_the_booking_and_then_read_in_two_queries(
     client, django_assert_num_queries
 ):
     slot = a_day().slots.first()
     location = book(client, slot)["Location"]
-    # The session, the key's narrow row, the booking with its day and venue, its topics.
-    with django_assert_num_queries(4):
+    # The booking kept the page: the session and the key's narrow row, nothing else.
+    with django_assert_num_queries(2):
         first = client.get(location).content.decode()
-    # The session and the key's narrow row: nothing else is read on a hit.
     with django_assert_num_queries(2):
         again = client.get(location).content.decode()
     assert again.count("/termin/") == first.count("/termin/") >= 1
     assert "Familie und Beruf" in again
+    # Rendered afresh on a miss: the session, the narrow row, the booking with its day
+    # and venue, its topics; and the same page as the one the booking kept.
+    cache.clear()
+    with django_assert_num_queries(4):
+        fresh = client.get(location).content.decode()
+    assert without_csrf_token(fresh) == without_csrf_token(first)
+
+
+@pytest.mark.parametrize("language", ["de", "ar", "uk"])
+def test_the_kept_confirmation_is_the_page_rendered_afresh(client, settings, language):
+    """In every language, with the needs and the topics a client gave: the page the
+    booking keeps is byte for byte the one the confirmation view renders."""
+    slot = a_day().slots.first()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    location = book(client, slot, need_step_free="on", need_child="on")["Location"]
+    kept_page = client.get(location).content.decode()
+    cache.clear()
+    fresh = client.get(location).content.decode()
+    assert without_csrf_token(kept_page) == without_csrf_token(fresh)
+    assert Booking.objects.get().reference in fresh
 
 
 def test_a_cached_confirmation_never_carries_another_visitors_link(client):
