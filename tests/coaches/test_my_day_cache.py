@@ -266,11 +266,12 @@ def test_a_follow_up_moved_when_an_accompaniment_ends_shows(case, person, settin
 
 
 def test_a_second_view_reads_the_schedule_from_the_cache(world, alice, django_assert_num_queries):
-    # session, user, coach, the week's days, any open calls, audit insert; a first view also
-    # loads the day, slots, bookings, topics, outcomes and coaches present.
-    with django_assert_num_queries(12):
+    # session, user, and one statement for the coach, the week's days, any open calls and the
+    # audit insert; a first view also loads the day, slots, bookings, topics, outcomes and
+    # coaches present.
+    with django_assert_num_queries(9):
         first = page(alice)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         second = page(alice)
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", first) == strip.sub("", second)
