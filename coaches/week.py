@@ -28,9 +28,21 @@ from appointments.models import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class WeekDay:
+    """A day of the week as the page reads it, without a model instance's cost."""
+
+    pk: int
+    date: date
+    status: str
+    version: int
+    active: int
+
+
 @dataclass(frozen=True)
 class CoachWeek:
-    rows: list[OutreachDay]
+    # OutreachDays from days_around, WeekDays from the one statement: the same fields.
+    rows: list[OutreachDay | WeekDay]
     # Whether the coach's call list has anything to show today.
     calls_open: bool
 
@@ -138,11 +150,5 @@ def look_at_coach_week(*, user_id: int, on: date, today: date) -> CoachWeek | No
     coach, calls_open = found[0][0], found[0][1]
     if coach is None:
         return None
-    rows = [_day(*row[2:]) for row in found if row[2] is not None]
+    rows = [WeekDay(*row[2:]) for row in found if row[2] is not None]
     return CoachWeek(rows=rows, calls_open=calls_open)
-
-
-def _day(pk: int, on: date, status: str, version: int, active: int) -> OutreachDay:
-    day = OutreachDay(pk=pk, date=on, status=status, version=version)
-    day.active = active
-    return day
