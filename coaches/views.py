@@ -2,7 +2,9 @@
 
 Every page and action that touches client data passes `_allowed_days` (invariant 3): a
 coach sees only the days they serve, a user with the permission to view bookings sees
-every day, anyone else (a staff account without that permission, too) is refused.
+every day, anyone else (a staff account without that permission, too) is refused. The
+coach's day asks the same of the database for a coach in its one statement
+(coaches/week.py), on every request, before any kept copy is read.
 Every look at client data is written to the audit log here; every change is logged by
 the domain function that makes it.
 """
@@ -93,7 +95,7 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-def _nearest(rows: list[OutreachDay], on: date) -> dict:
+def _nearest(rows: list[week.Day], on: date) -> dict:
     held = [day.date for day in rows if day.status != DayStatus.CANCELLED]
     return {
         "previous": max((d for d in held if d < on), default=None),
@@ -101,7 +103,7 @@ def _nearest(rows: list[OutreachDay], on: date) -> dict:
     }
 
 
-def _week(rows: list[OutreachDay], on: date) -> list[dict]:
+def _week(rows: list[week.Day], on: date) -> list[dict]:
     monday = on - timedelta(days=on.weekday())
     counts = {}
     for day in rows:

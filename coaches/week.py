@@ -39,10 +39,13 @@ class WeekDay:
     active: int
 
 
+# OutreachDays from days_around, WeekDays from the one statement: the same fields.
+type Day = OutreachDay | WeekDay
+
+
 @dataclass(frozen=True)
 class CoachWeek:
-    # OutreachDays from days_around, WeekDays from the one statement: the same fields.
-    rows: list[OutreachDay | WeekDay]
+    rows: list[Day]
     # Whether the coach's call list has anything to show today.
     calls_open: bool
 
