@@ -2,7 +2,9 @@
 
 Every page and action that touches client data passes `_allowed_days` (invariant 3): a
 coach sees only the days they serve, a user with the permission to view bookings sees
-every day, anyone else (a staff account without that permission, too) is refused.
+every day, anyone else (a staff account without that permission, too) is refused. The
+coach's day asks the same of the database for a coach in its one statement
+(coaches/week.py), on every request, before any kept copy is read.
 Every look at client data is written to the audit log here; every change is logged by
 the domain function that makes it.
 """
@@ -13,8 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateField, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest, Least
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appointments import services
 from appointments.models import (
-    ACTIVE_STATUSES,
     AuditAction,
     Booking,
     BookingStatus,
@@ -35,7 +34,7 @@ from appointments.models import (
     DayStatus,
     OutreachDay,
 )
-from coaches import casework, day_schedule
+from coaches import casework, day_schedule, week
 from coaches.forms import DayPickerForm, OutcomeForm, WalkInForm
 from coaches.models import Coach, sees_every_day
 
@@ -96,31 +95,7 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-def _days_around(days, on: date) -> list[OutreachDay]:
-    """In one query: the days of the week around `on` (for the week strip and the
-    schedule's cache keys), each with its version and number of active bookings, and
-    reaching out to the nearest day held before and after `on` (previous and next)."""
-    monday = on - timedelta(days=on.weekday())
-    held = days.exclude(status=DayStatus.CANCELLED)
-    before = Subquery(held.filter(date__lt=on).order_by("-date").values("date")[:1])
-    after = Subquery(held.filter(date__gt=on).order_by("date").values("date")[:1])
-    # A range, not an OR of the three: the planner then starts from the coach's days.
-    # Between the week and the nearest day held there are only cancelled days, few.
-    # Without a nearest day the week's own end counts (SQLite's MIN would give NULL).
-    week_start = Value(monday, DateField())
-    week_end = Value(monday + timedelta(days=6), DateField())
-    first = Least(week_start, Coalesce(before, week_start))
-    last = Greatest(week_end, Coalesce(after, week_end))
-    active = Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES))
-    return list(
-        days.filter(date__gte=first, date__lte=last)
-        .only("pk", "date", "version", "status")
-        .annotate(active=active)
-        .order_by("starts_at", "pk")
-    )
-
-
-def _nearest(rows: list[OutreachDay], on: date) -> dict:
+def _nearest(rows: list[week.Day], on: date) -> dict:
     held = [day.date for day in rows if day.status != DayStatus.CANCELLED]
     return {
         "previous": max((d for d in held if d < on), default=None),
@@ -128,36 +103,56 @@ def _nearest(rows: list[OutreachDay], on: date) -> dict:
     }
 
 
-def _week(rows: list[OutreachDay], on: date) -> list[dict]:
+def _week(rows: list[week.Day], on: date) -> list[dict]:
     monday = on - timedelta(days=on.weekday())
     counts = {}
     for day in rows:
         # The nearest days before and after may lie outside the week: not counted.
         if day.status != DayStatus.CANCELLED:
             counts[day.date] = counts.get(day.date, 0) + day.active
-    week = [monday + timedelta(days=i) for i in range(7)]
-    return [{"date": d, "count": counts.get(d), "current": d == on} for d in week]
+    dates = [monday + timedelta(days=i) for i in range(7)]
+    return [{"date": d, "count": counts.get(d), "current": d == on} for d in dates]
+
+
+def _look_at_week(request, on: date, today: date) -> week.CoachWeek:
+    """The week around `on` as this user may see it, the look at the day `on` written to
+    the audit log. A coach's answer comes in one statement where the database allows."""
+    user = request.user
+    # Only staff can hold the permission that opens every day (sees_every_day).
+    if not user.is_staff and week.in_one_statement():
+        found = week.look_at_coach_week(user_id=user.pk, on=on, today=today)
+        if found is None:
+            raise PermissionDenied
+        return found
+    days = _allowed_days(user)
+    rows = week.days_around(days, on)
+    shown = [day for day in rows if day.date == on]
+    services.log_access(user=user, action=AuditAction.VIEW_DAY, days=shown)
+    calls_open = Call.objects.for_days(days).shown_on(today).exists()
+    return week.CoachWeek(rows=rows, calls_open=calls_open)
+
+
+def _open_calls(request, today: date) -> list[Call]:
+    """The calls the user's call list shows today, their look logged."""
+    days = _allowed_days(request.user)
+    calls = list(Call.objects.for_days(days).shown_on(today).listed())
+    bookings = [call.booking for call in calls]
+    services.log_access(user=request.user, action=AuditAction.VIEW_DAY, bookings=bookings)
+    return calls
 
 
 @login_required
 @never_cache
 @require_GET
 def my_day(request):
-    days = _allowed_days(request.user)
     today = timezone.localdate()
     picker = DayPickerForm(request.GET if "date" in request.GET else {"date": today})
     on = picker.cleaned_data["date"] if picker.is_valid() else today
-    rows = _days_around(days, on)
+    looked = _look_at_week(request, on, today)
+    rows = looked.rows
     shown = [day for day in rows if day.date == on]
-    open_calls = Call.objects.for_days(days).shown_on(today)
     # Most coaches have no call to make: the list's wide query runs only when there is.
-    calls = list(open_calls.listed()) if open_calls.exists() else []
-    services.log_access(
-        user=request.user,
-        action=AuditAction.VIEW_DAY,
-        days=shown,
-        bookings=[call.booking for call in calls],
-    )
+    calls = _open_calls(request, today) if looked.calls_open else []
     # A page without calls, messages or errors is kept whole for this user; the access
     # check above has already decided which days it may show.
     plain = not (calls or picker.errors or len(get_messages(request)))

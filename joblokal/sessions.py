@@ -6,12 +6,22 @@ session at once (a SELECT for a free key, then an INSERT in its own transaction)
 UPDATE it again when the response goes out. Here the key is given out first and the
 session is written once, by one INSERT, when the response goes out; the key never
 changes in between, so the cap sees the same session on every later request.
+
+A session is read on every request of a signed-in user, so it is read by one plain
+SELECT: the ORM's compiling of that lookup cost more than the query itself.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+# Django's Session model, the store's `model`.
+SESSION_SQL = (
+    "SELECT session_data, expire_date FROM django_session"
+    " WHERE session_key = %s AND expire_date > %s"
+)
 
 
 class SessionStore(DBStore):
@@ -23,6 +33,20 @@ class SessionStore(DBStore):
         # INSERT's unique key is the check all the same (create() and save() fail on a
         # taken key), so Django's SELECT for a free key is left out.
         return get_random_string(32, VALID_KEY_CHARS)
+
+    def _get_session_from_db(self):
+        """The unexpired row of this session's key (what Django's own
+        `objects.get(session_key=…, expire_date__gt=now)` finds), or None and no key."""
+        model = self.model
+        db = connections[model.objects.db]
+        now = db.ops.adapt_datetimefield_value(timezone.now())
+        with db.cursor() as cursor:
+            cursor.execute(SESSION_SQL, [self.session_key, now])
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return None
+        return model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
 
     def reserve_key(self) -> str:
         """This session's key; a session without one gets one now, stored when the

@@ -13,6 +13,7 @@ from datetime import time, timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -23,6 +24,7 @@ from appointments.models import (
     Booking,
     Call,
     CallReason,
+    DayCoach,
     DayStatus,
     Slot,
 )
@@ -46,6 +48,7 @@ from appointments.services import (
 )
 from appointments.services.planning import assign_coaches
 from coaches import casework, day_schedule
+from coaches.models import Coach
 from joblokal.settings import redis_caches
 from tests import factories
 from tests.integration.conftest import free_port
@@ -266,11 +269,12 @@ def test_a_follow_up_moved_when_an_accompaniment_ends_shows(case, person, settin
 
 
 def test_a_second_view_reads_the_schedule_from_the_cache(world, alice, django_assert_num_queries):
-    # session, user, coach, the week's days, any open calls, audit insert; a first view also
-    # loads the day, slots, bookings, topics, outcomes and coaches present.
-    with django_assert_num_queries(12):
+    # session, user, and one statement for the coach, the week's days, any open calls and the
+    # audit insert; a first view also loads the day, slots, bookings, topics, outcomes and
+    # coaches present.
+    with django_assert_num_queries(9):
         first = page(alice)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         second = page(alice)
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", first) == strip.sub("", second)
@@ -315,6 +319,37 @@ def test_a_coach_never_gets_a_day_they_do_not_serve_from_the_cache(world, as_per
     assert "Maria Schulz" in admin_view and "Olaf Otto" in admin_view
     assert "Maria Schulz" not in page(as_persona("bob"))
     assert "Olaf Otto" not in page(as_persona("alice"))
+
+
+# Who may see a day is decided from the database on every request, before any kept page
+# is read: a change of it shows on the next view, though the page was kept a moment ago.
+
+
+def test_a_coach_deactivated_after_a_view_is_refused(world, alice):
+    assert "Maria Schulz" in page(alice)
+    Coach.objects.filter(pk=world.alice.pk).update(active=False)
+    response = alice.get("/team/")
+    assert response.status_code == 403
+    assert "Maria Schulz" not in response.content.decode()
+
+
+def test_a_coach_taken_off_a_day_after_a_view_no_longer_sees_it(world, alice):
+    assert "Maria Schulz" in page(alice)
+    # Without the version bump a planner's change makes: the access check alone decides.
+    DayCoach.objects.filter(day=world.day, coach=world.alice).delete()
+    assert "Maria Schulz" not in page(alice)
+
+
+def test_an_administrator_whose_permission_is_withdrawn_is_refused(world, client):
+    paula = factories.user("paula", is_staff=True)
+    view_booking = Permission.objects.get(codename="view_booking")
+    paula.user_permissions.add(view_booking)
+    client.force_login(paula)
+    assert "Maria Schulz" in page(client)
+    paula.user_permissions.remove(view_booking)
+    response = client.get("/team/")
+    assert response.status_code == 403
+    assert "Maria Schulz" not in response.content.decode()
 
 
 def test_english_readers_get_the_schedule_in_english(world, alice):
