@@ -13,10 +13,9 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    one UPDATE to "sending"), so two workers never take the same row, re-checks each row
    (a notice that no longer applies is skipped with a reason) and issues the batch's
    manage links in one insert; nothing else happens in that transaction;
-2. renders each notice (templates compiled once per process) and hands its MIME bytes
-   (`appointments.mime`) to the worker's SMTP thread, which owns the one open
-   connection; the next notice renders while the server answers. SMS go through their
-   backend;
+2. renders each notice (booking notices once per kind, language and slot: `message_parts`)
+   and hands its MIME bytes (`appointments.mime`) to the worker's SMTP thread, which owns
+   the one connection, and renders the next while the server answers (SMS: the gateway);
 3. marks each row sent in its own short statement right after the server accepted it,
    and only then hands over the next mail. One statement per batch would be cheaper,
    but a worker killed mid-batch would then forget every acceptance of the batch and
@@ -55,6 +54,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from appointments.mailer import mail_sender, send_message
+from appointments.message_parts import SharedParts
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
@@ -289,7 +289,7 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
     # ones; what is left by then goes back to the queue, so no row has two senders.
     deadline = _clock() + settings.MAIL_STUCK_MINUTES * 60 / 2
     with marks_without_waiting_for_disk():
-        down, late = _send_all(mails, tokens, result, deadline)
+        down, late = _send_all(mails, tokens, result, deadline, SharedParts())
     _release_untried(result, tokens, any_down=bool(down))
     _hand_back(late, tokens)
     return result
@@ -298,7 +298,7 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
 _clock = time.monotonic
 
 
-def _send_all(mails, tokens, result: BatchResult, deadline: float):
+def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: SharedParts):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
     # The mail in the SMTP thread while the next notice renders here; it is recorded before
@@ -308,7 +308,7 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float):
         if _clock() > deadline:
             late.append(mail.pk)
             continue
-        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens)
+        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
         in_flight = _settle(in_flight, result, down)
         if mail.channel in down:
             result.retrying[mail.pk] = down[mail.channel]
@@ -320,12 +320,12 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float):
     return down, late
 
 
-def _prepare(mail: OutgoingMail, tokens: dict[int, str]):
+def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts | None = None):
     """The rendered notice (mail) or text (SMS), or the error that kept it from being built."""
     try:
         if mail.channel == MessageChannel.SMS:
             return build_text(mail, short_token=tokens.get(mail.pk)), None
-        return build_message(mail, manage_token=tokens.get(mail.pk)), None
+        return build_message(mail, manage_token=tokens.get(mail.pk), shared=shared), None
     except Exception as error:
         return None, error
 
