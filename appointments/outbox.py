@@ -58,9 +58,7 @@ from appointments.message_parts import SharedParts
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
-    BookingStatus,
     BookingToken,
-    DayStatus,
     MailKind,
     MailStatus,
     OutgoingMail,
@@ -68,11 +66,15 @@ from appointments.models import (
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
 from appointments.models.tokens import new_short_token, new_token
+from appointments.outbox_checks import obsolete_reason, wants_sms
 from appointments.outbox_rows import (
     BATCH_SIZE,
     claim,  # noqa: F401 (the outbox's API, as before)
     claim_batch,
+    close_connection,
     mark_failed,
+    mark_sent_here,
+    marks_beside_sending,
     marks_without_waiting_for_disk,
 )
 from appointments.outbox_rows import finish as _finish
@@ -148,11 +150,6 @@ def queue_new_booking_notices(*, kind: str, notices: list[tuple[Booking, str, di
         for row in OutgoingMail.objects.bulk_create(rows):
             enqueue(row.pk)
     return len(rows)
-
-
-def wants_sms(recipient) -> bool:
-    """Whether notices go to this client by SMS: they agreed, and gave a number."""
-    return bool(getattr(recipient, "sms_consent", False) and recipient.phone)
 
 
 def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
@@ -303,7 +300,8 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
     late = []
     # The mail in the SMTP thread while the next notice renders here; it is recorded before
     # the next is handed over: at most one message is ever accepted but not marked sent.
-    in_flight = None
+    # On PostgreSQL the SMTP thread records it itself, so the marking overlaps rendering.
+    in_flight, beside = None, marks_beside_sending(mails)
     for mail in mails:
         if _clock() > deadline:
             late.append(mail.pk)
@@ -315,9 +313,19 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
         elif error is not None or mail.channel == MessageChannel.SMS:
             _record(mail, error or _send_sms(message), result, down)
         else:
-            in_flight = (mail, mail_sender().submit(send_message, message))
+            job = (_send_and_mark, message, mail.pk) if beside else (send_message, message)
+            in_flight = (mail, mail_sender().submit(*job))
     _settle(in_flight, result, down)
+    if beside:
+        mail_sender().submit(close_connection).result()
     return down, late
+
+
+def _send_and_mark(message, mail_id: int) -> bool:
+    """In the SMTP thread: send, then record the acceptance on the thread's own connection.
+    Returns whether it was recorded; if not, the batch records it on its own connection."""
+    send_message(message)
+    return mark_sent_here(mail_id)
 
 
 def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts | None = None):
@@ -342,7 +350,10 @@ def _settle(in_flight, result: BatchResult, down: dict) -> None:
     """Wait for the mail in the sender thread and record its outcome."""
     if in_flight is not None:
         mail, future = in_flight
-        _record(mail, future.exception(), result, down)
+        if future.exception() is None and future.result() is True:
+            result.sent.append(mail.pk)  # marked sent by the SMTP thread
+        else:
+            _record(mail, future.exception(), result, down)
 
 
 def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:
@@ -487,65 +498,6 @@ def _requeue(rows, now: datetime) -> int:
             enqueue(mail_id)
             count += 1
     return count
-
-
-def obsolete_reason(mail: OutgoingMail) -> str:
-    """Why a queued mail no longer applies, or "" if it should go out."""
-    recipient = mail.recipient
-    if mail.channel == MessageChannel.SMS:
-        if recipient is None or not wants_sms(recipient):
-            return "no mobile number or no SMS consent (erased or withdrawn)"
-    elif recipient is None or not recipient.email:
-        return "no address (erased or withdrawn)"
-    if mail.enrolment_id:
-        return programme_mail_obsolete(mail)
-    if mail.day_id:
-        return venue_mail_obsolete(mail)
-    if mail.kind == MailKind.REMINDER:
-        booking = mail.booking
-        if booking.status != BookingStatus.CONFIRMED:
-            return "booking no longer confirmed"
-        if booking.sequence != mail.context.get("sequence", booking.sequence):
-            return "booking was moved"
-        if booking.slot.starts_at <= timezone.now():
-            return "appointment has begun"
-    if mail.kind == MailKind.WAITLIST_OFFER:
-        entry = mail.waitlist_entry
-        if not entry.offer_is_open(slot_id=mail.context.get("slot_id"), now=timezone.now()):
-            return "offer no longer open"
-    if mail.kind == MailKind.PASSWORD_RESET and not mail.user.is_active:
-        return "account disabled"
-    return ""
-
-
-def programme_mail_obsolete(mail: OutgoingMail) -> str:
-    """Why a programme notice no longer applies: the person's consent has ended, or a
-    missed session was marked otherwise since."""
-    enrolment = mail.enrolment
-    if enrolment.person.status != "active" or enrolment.person.anonymised_at:
-        return "accompaniment ended"
-    if mail.kind == MailKind.SESSION_MISSED:
-        mark = enrolment.attendances.filter(session_id=mail.context.get("session_id"))
-        if not mark.filter(mark="absent").exists():
-            return "no longer marked absent"
-    if mail.kind == MailKind.PROGRAMME_REMINDER:
-        if enrolment.status != "active" or enrolment.cohort.status != "published":
-            return "participation or cohort ended"
-        if not enrolment.cohort.sessions.filter(starts_at__gt=timezone.now()).exists():
-            return "programme has begun"
-    return ""
-
-
-def venue_mail_obsolete(mail: OutgoingMail) -> str:
-    """Why a notice to a venue no longer applies: a day list for a day that was cancelled
-    or has begun. Publishing and cancelling notices always go out."""
-    day = mail.day
-    if mail.kind == MailKind.VENUE_DAY_LIST:
-        if day.status != DayStatus.PUBLISHED:
-            return "day no longer published"
-        if day.starts_at <= timezone.now():
-            return "day has begun"
-    return ""
 
 
 @shared_task(

@@ -10,9 +10,9 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
-from appointments import outbox
+from appointments import mailer, outbox, outbox_rows
 from appointments.models import BookingToken, MailKind, MailStatus, OutgoingMail
 from appointments.services import cancel_day, queue_due_reminders
 from tests import factories as f
@@ -267,3 +267,55 @@ def test_two_workers_never_claim_the_same_row():
     assert len(first) == 4 and len(second) == 2
     assert waited < 5, "the second claim skips locked rows instead of waiting for them"
     assert not set(first) & set(second)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_smtp_thread_marks_each_mail_sent_on_its_own_connection_and_closes_it():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    slot = f.day(seats=4).slots.first()
+    for n in range(4):
+        f.booking(slot, email=f"kundin{n}@example.org")
+    OutgoingMail.objects.update(status=MailStatus.QUEUED)  # the eager worker sent them
+    ids = list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
+    mail.outbox.clear()
+    marked_by, sent_when_marked = [], []
+    real = outbox_rows.mark_sent
+
+    def mark(mail_id):
+        marked_by.append(threading.current_thread().name)
+        sent_when_marked.append(len(mail.outbox))
+        real(mail_id)
+
+    with mock.patch.object(outbox_rows, "mark_sent", side_effect=mark):
+        result = outbox.deliver_batch()
+    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 4
+    assert all(name.startswith("smtp") for name in marked_by)
+    # Each mail was marked before the next one went out: at most one is ever accepted
+    # but not recorded.
+    assert sent_when_marked == [1, 2, 3, 4]
+    # The thread's connection lived for this batch only.
+    assert mailer.mail_sender().submit(lambda: connection.connection is None).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_the_smtp_thread_could_not_write_is_written_by_the_batch():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    slot = f.day(seats=3).slots.first()
+    for n in range(3):
+        f.booking(slot, email=f"kundin{n}@example.org")
+    OutgoingMail.objects.update(status=MailStatus.QUEUED)
+    ids = list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
+    real, calls = outbox_rows.mark_sent, []
+
+    def mark(mail_id):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:
+            raise OperationalError("the connection broke")
+        real(mail_id)
+
+    with mock.patch.object(outbox_rows, "mark_sent", side_effect=mark):
+        result = outbox.deliver_batch()
+    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 3
+    # The second mark failed in the SMTP thread and was written by the batch itself.
+    assert calls[1].startswith("smtp") and not calls[2].startswith("smtp")
+    assert len(calls) == 4 and calls[3].startswith("smtp")
