@@ -17,10 +17,12 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    and hands its MIME bytes (`appointments.mime`) to the worker's SMTP thread, which owns
    the one connection, and renders the next while the server answers (SMS: the gateway);
 3. marks each row sent in its own short statement right after the server accepted it,
-   and only then hands over the next mail. One statement per batch would be cheaper,
-   but a worker killed mid-batch would then forget every acceptance of the batch and
-   the sweep would send up to BATCH_SIZE mails twice. So the crash window is one
-   message, accepted but not yet marked; it goes out again with the same Message-ID.
+   and lets the next mail reach DATA only once that mark is written (on PostgreSQL the
+   SMTP thread writes it during the next envelope: `outbox_marks`). One statement per
+   batch would be cheaper, but a worker killed mid-batch would then forget every
+   acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice. So
+   the crash window is one message, accepted but not yet marked; it goes out again with
+   the same Message-ID.
    The marks commit without waiting for PostgreSQL's disk flush; only a crash of the
    database server itself can forget the last ones (resent likewise).
 
@@ -67,14 +69,12 @@ from appointments.models import (
 from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
 from appointments.models.tokens import new_short_token, new_token
 from appointments.outbox_checks import obsolete_reason, wants_sms
+from appointments.outbox_marks import NotRecorded, ThreadMarks, marks_beside_sending
 from appointments.outbox_rows import (
     BATCH_SIZE,
     claim,  # noqa: F401 (the outbox's API, as before)
     claim_batch,
-    close_connection,
     mark_failed,
-    mark_sent_here,
-    marks_beside_sending,
     marks_without_waiting_for_disk,
 )
 from appointments.outbox_rows import finish as _finish
@@ -300,32 +300,49 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
     late = []
     # The mail in the SMTP thread while the next notice renders here; it is recorded before
     # the next is handed over: at most one message is ever accepted but not marked sent.
-    # On PostgreSQL the SMTP thread records it itself, so the marking overlaps rendering.
-    in_flight, beside = None, marks_beside_sending(mails)
+    # On PostgreSQL the SMTP thread records it itself, while the next mail's envelope goes
+    # out (appointments.outbox_marks).
+    in_flight = None
+    marks = ThreadMarks() if marks_beside_sending(mails) else None
+    by_pk = {mail.pk: mail for mail in mails}
     for mail in mails:
         if _clock() > deadline:
             late.append(mail.pk)
             continue
         message, error = (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
-        in_flight = _settle(in_flight, result, down)
+        in_flight = _settle(in_flight, result, down, marks, by_pk)
         if mail.channel in down:
             result.retrying[mail.pk] = down[mail.channel]
         elif error is not None or mail.channel == MessageChannel.SMS:
             _record(mail, error or _send_sms(message), result, down)
         else:
-            job = (_send_and_mark, message, mail.pk) if beside else (send_message, message)
+            job = (_send_and_mark, marks, message, mail.pk) if marks else (send_message, message)
             in_flight = (mail, mail_sender().submit(*job))
-    _settle(in_flight, result, down)
-    if beside:
-        mail_sender().submit(close_connection).result()
+    _settle(in_flight, result, down, marks, by_pk)
+    if marks is not None:
+        mail_sender().submit(marks.close).result()
+        _take_marks(marks, result, by_pk)
     return down, late
 
 
-def _send_and_mark(message, mail_id: int) -> bool:
-    """In the SMTP thread: send, then record the acceptance on the thread's own connection.
-    Returns whether it was recorded; if not, the batch records it on its own connection."""
-    send_message(message)
-    return mark_sent_here(mail_id)
+def _send_and_mark(marks: ThreadMarks, message, mail_id: int) -> None:
+    """In the SMTP thread: send, taking the last mail's mark before DATA; then start this
+    one's mark."""
+    try:
+        send_message(message, before_data=marks.settle)
+    finally:
+        with contextlib.suppress(NotRecorded):
+            marks.settle()  # the envelope failed before DATA: the last mark still counts
+    marks.start(mail_id)
+
+
+def _take_marks(marks: ThreadMarks, result: BatchResult, by_pk: dict) -> None:
+    """The marks the SMTP thread took; one it could not write is written here."""
+    while marks.done:
+        mail_id, recorded = marks.done.pop(0)
+        if not recorded:
+            _finish(by_pk[mail_id], MailStatus.SENT)
+        result.sent.append(mail_id)
 
 
 def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts | None = None):
@@ -346,14 +363,16 @@ def _send_sms(message) -> Exception | None:
     return None
 
 
-def _settle(in_flight, result: BatchResult, down: dict) -> None:
-    """Wait for the mail in the sender thread and record its outcome."""
+def _settle(in_flight, result: BatchResult, down: dict, marks=None, by_pk=None) -> None:
+    """Wait for the mail in the sender thread and record its outcome (with marks, an
+    accepted mail is recorded by the thread, and counted once its mark was taken)."""
     if in_flight is not None:
         mail, future = in_flight
-        if future.exception() is None and future.result() is True:
-            result.sent.append(mail.pk)  # marked sent by the SMTP thread
-        else:
-            _record(mail, future.exception(), result, down)
+        error = future.exception()
+        if marks is not None:
+            _take_marks(marks, result, by_pk)
+        if error is not None or marks is None:
+            _record(mail, error, result, down)
 
 
 def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:

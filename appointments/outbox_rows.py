@@ -101,36 +101,3 @@ def mark_failed(mail_id: int, error: BaseException) -> None:
     OutgoingMail.objects.filter(pk=mail_id).exclude(status=MailStatus.SENT).update(
         status=MailStatus.FAILED, last_error=describe(error)
     )
-
-
-def marks_beside_sending(mails: list) -> bool:
-    """Whether the SMTP thread records each acceptance itself, on a connection of its
-    own, while the next notice renders: for a batch of several mails on PostgreSQL,
-    outside a transaction (inside one, as in tests, the rows it would mark are not yet
-    visible to another connection). A single notice is marked here, as before, and saves
-    the thread a connection of its own."""
-    return len(mails) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def mark_sent_here(mail_id: int) -> bool:
-    """Record an acceptance on this thread's own connection (the SMTP thread's), without
-    waiting for the disk flush as `marks_without_waiting_for_disk` says. Returns False if
-    the database did not take it: the caller then records it on its own connection."""
-    try:
-        if connection.connection is None:
-            connection.ensure_connection()
-            with connection.cursor() as cursor:
-                cursor.execute("SET synchronous_commit TO OFF")
-        mark_sent(mail_id)
-    except DatabaseError:
-        with contextlib.suppress(DatabaseError):
-            connection.close()
-        return False
-    return True
-
-
-def close_connection() -> None:
-    """After a batch, in the SMTP thread: its connection lives for one batch only, so no
-    thread keeps a connection that nothing else in the process would ever close."""
-    with contextlib.suppress(DatabaseError):
-        connection.close()

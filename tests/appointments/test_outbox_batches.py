@@ -10,9 +10,10 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, connection, transaction
+from django.core.mail.backends import locmem
+from django.db import connection, transaction
 
-from appointments import mailer, outbox, outbox_rows
+from appointments import mailer, outbox, outbox_marks
 from appointments.models import BookingToken, MailKind, MailStatus, OutgoingMail
 from appointments.services import cancel_day, queue_due_reminders
 from tests import factories as f
@@ -269,53 +270,80 @@ def test_two_workers_never_claim_the_same_row():
     assert not set(first) & set(second)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_smtp_thread_marks_each_mail_sent_on_its_own_connection_and_closes_it():
-    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
-    slot = f.day(seats=4).slots.first()
-    for n in range(4):
-        f.booking(slot, email=f"kundin{n}@example.org")
-    OutgoingMail.objects.update(status=MailStatus.QUEUED)  # the eager worker sent them
-    ids = list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
-    mail.outbox.clear()
-    marked_by, sent_when_marked = [], []
-    real = outbox_rows.mark_sent
-
-    def mark(mail_id):
-        marked_by.append(threading.current_thread().name)
-        sent_when_marked.append(len(mail.outbox))
-        real(mail_id)
-
-    with mock.patch.object(outbox_rows, "mark_sent", side_effect=mark):
-        result = outbox.deliver_batch()
-    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 4
-    assert all(name.startswith("smtp") for name in marked_by)
-    # Each mail was marked before the next one went out: at most one is ever accepted
-    # but not recorded.
-    assert sent_when_marked == [1, 2, 3, 4]
-    # The thread's connection lived for this batch only.
-    assert mailer.mail_sender().submit(lambda: connection.connection is None).result()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_mark_the_smtp_thread_could_not_write_is_written_by_the_batch():
-    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
-    slot = f.day(seats=3).slots.first()
-    for n in range(3):
+def queued_committed(count):
+    """Rows committed (the test runs outside a transaction), queued again after the eager
+    worker sent them."""
+    slot = f.day(seats=count).slots.first()
+    for n in range(count):
         f.booking(slot, email=f"kundin{n}@example.org")
     OutgoingMail.objects.update(status=MailStatus.QUEUED)
-    ids = list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
-    real, calls = outbox_rows.mark_sent, []
+    mail.outbox.clear()
+    return list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
 
-    def mark(mail_id):
-        calls.append(threading.current_thread().name)
-        if len(calls) == 2:
-            raise OperationalError("the connection broke")
-        real(mail_id)
 
-    with mock.patch.object(outbox_rows, "mark_sent", side_effect=mark):
+def recorded_at_each_send():
+    """Per mail handed to the backend: how many rows were recorded sent at that moment."""
+    counts, real = [], locmem.EmailBackend.send_messages
+
+    def send_messages(backend, messages):
+        counts.append(OutgoingMail.objects.filter(status=MailStatus.SENT).count())
+        return real(backend, messages)
+
+    return counts, mock.patch.object(locmem.EmailBackend, "send_messages", send_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_smtp_thread_records_each_mail_before_the_next_goes_out():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(4)
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox, "_finish", wraps=outbox._finish) as finish:
+        result = outbox.deliver_batch()
+    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 4
+    # Each mail went out only once the one before it was recorded: at most one is ever
+    # accepted but not recorded.
+    assert counts == [0, 1, 2, 3]
+    # The SMTP thread recorded them all, on a connection of its own.
+    assert not finish.called
+    assert mailer.mail_sender().submit(lambda: connection.connection is not None).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_the_database_did_not_take_is_written_again_before_the_next_mail():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(3)
+    real, answers = outbox_marks._answer, []
+
+    def answer():
+        answers.append(real())
+        return answers[-1] and len(answers) != 2  # the second mail's answer is lost
+
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox_marks, "_answer", side_effect=answer):
         result = outbox.deliver_batch()
     assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 3
-    # The second mark failed in the SMTP thread and was written by the batch itself.
-    assert calls[1].startswith("smtp") and not calls[2].startswith("smtp")
-    assert len(calls) == 4 and calls[3].startswith("smtp")
+    assert counts == [0, 1, 2] and len(answers) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_that_cannot_be_written_stops_the_next_mail_before_it_goes_out():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(4)
+    real, calls = outbox_marks._answer, []
+
+    def answer():
+        calls.append(real())
+        return calls[-1] and len(calls) != 2
+
+    counts, patch = recorded_at_each_send()
+    with (
+        patch,
+        mock.patch.object(outbox_marks, "_answer", side_effect=answer),
+        mock.patch.object(outbox_marks, "_mark_again", return_value=False),
+    ):
+        result = outbox.deliver_batch()
+    # The second mail's mark failed twice in the SMTP thread: the third mail never went
+    # out, and the batch recorded the second itself. The rest wait for the retry.
+    assert counts == [0, 1]
+    assert result.sent == ids[:2]
+    assert statuses(ids) == [MailStatus.SENT] * 2 + [MailStatus.RETRYING] * 2
