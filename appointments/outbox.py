@@ -305,22 +305,31 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
     in_flight = None
     marks = ThreadMarks() if marks_beside_sending(mails) else None
     by_pk = {mail.pk: mail for mail in mails}
-    for mail in mails:
-        if _clock() > deadline:
-            late.append(mail.pk)
-            continue
-        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
-        in_flight = _settle(in_flight, result, down, marks, by_pk)
-        if mail.channel in down:
-            result.retrying[mail.pk] = down[mail.channel]
-        elif error is not None or mail.channel == MessageChannel.SMS:
-            _record(mail, error or _send_sms(message), result, down)
-        else:
-            job = (_send_and_mark, marks, message, mail.pk) if marks else (send_message, message)
-            in_flight = (mail, mail_sender().submit(*job))
-    _settle(in_flight, result, down, marks, by_pk)
+    try:
+        for mail in mails:
+            if _clock() > deadline:
+                late.append(mail.pk)
+                continue
+            message, error = (
+                (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
+            )
+            in_flight = _settle(in_flight, result, down, marks, by_pk)
+            if mail.channel in down:
+                result.retrying[mail.pk] = down[mail.channel]
+            elif error is not None or mail.channel == MessageChannel.SMS:
+                _record(mail, error or _send_sms(message), result, down)
+            else:
+                job = (
+                    (_send_and_mark, marks, message, mail.pk) if marks else (send_message, message)
+                )
+                in_flight = (mail, mail_sender().submit(*job))
+        _settle(in_flight, result, down, marks, by_pk)
+    finally:
+        if marks is not None:
+            # The last mark's answer is taken even when the batch stops on an error, so
+            # the thread's connection is left with nothing pending.
+            mail_sender().submit(marks.close).result()
     if marks is not None:
-        mail_sender().submit(marks.close).result()
         _take_marks(marks, result, by_pk)
     return down, late
 

@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from appointments import mailer, outbox, outbox_marks
 from appointments.models import BookingToken, MailKind, MailStatus, OutgoingMail
@@ -347,3 +347,33 @@ def test_a_mark_that_cannot_be_written_stops_the_next_mail_before_it_goes_out():
     assert counts == [0, 1]
     assert result.sent == ids[:2]
     assert statuses(ids) == [MailStatus.SENT] * 2 + [MailStatus.RETRYING] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_stopped_by_the_database_leaves_the_smtp_thread_ready_for_the_next():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(3)
+    real = outbox._prepare
+
+    def prepare(mail_row, tokens, shared=None):
+        if mail_row.pk == ids[2]:
+            return None, RuntimeError("template broken")
+        return real(mail_row, tokens, shared)
+
+    # The third notice cannot be built, and recording that fails: the batch stops while
+    # the second mail's mark is still on its way.
+    with (
+        mock.patch.object(outbox, "_prepare", side_effect=prepare),
+        mock.patch.object(outbox, "_finish", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        outbox.deliver_batch()
+    assert len(mail.outbox) == 2
+    assert statuses(ids)[:2] == [MailStatus.SENT] * 2  # its answer was taken all the same
+    OutgoingMail.objects.filter(pk__in=ids).update(status=MailStatus.QUEUED)
+    mail.outbox.clear()
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox, "_finish", wraps=outbox._finish) as finish:
+        result = outbox.deliver_batch()
+    assert result.sent == ids and counts == [0, 1, 2]
+    assert not finish.called  # the SMTP thread recorded every one
