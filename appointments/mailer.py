@@ -33,25 +33,30 @@ def mail_sender() -> ThreadPoolExecutor:
     return _sender["executor"]
 
 
-def send_message(message: Notice) -> None:
+def send_message(message: Notice, before_data=None) -> None:
     """Send through one connection kept open per worker process; a connection the
     server closed while idle is opened again once. An answer about this one message
-    (a refused address, a rejected body) leaves the connection open for the next."""
+    (a refused address, a rejected body) leaves the connection open for the next.
+
+    `before_data` is called after the envelope (MAIL FROM, RCPT TO), before DATA: the
+    server can accept the message only after it; an error it raises sends nothing."""
     backend, reused = _open_mailer()
     try:
-        _send(backend, message)
+        _send(backend, message, before_data)
     except smtplib.SMTPServerDisconnected:
         if not reused:
             raise
         backend, _ = _open_mailer()
-        _send(backend, message)
+        _send(backend, message, before_data)
 
 
-def _send(backend, message: Notice) -> None:
+def _send(backend, message: Notice, before_data) -> None:
     try:
         if isinstance(backend, SmtpBackend):
-            _send_bytes(backend, message)
+            _send_bytes(backend, message, before_data)
         else:
+            if before_data is not None:
+                before_data()
             backend.send_messages([message.as_email()])
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
         # smtplib has reset the conversation (RSET): the connection is still good.
@@ -65,12 +70,20 @@ def _send(backend, message: Notice) -> None:
         raise
 
 
-def _send_bytes(backend: SmtpBackend, message: Notice) -> None:
+def _send_bytes(backend: SmtpBackend, message: Notice, before_data) -> None:
     # Django's own address check: it refuses line breaks and a non-ASCII local part,
     # and gives a non-ASCII domain in IDNA form, for the envelope and the To header.
     to = backend.prep_address(message.to)
     sender = _envelope_sender(backend, message.from_email)
-    backend.connection.sendmail(sender, [to], message.as_bytes(to=to))
+    client = backend.connection
+    if before_data is not None:
+        # smtplib's own sendmail (its replies, RSET and errors), with the call before DATA.
+        data = client.data
+        client.data = lambda msg: (before_data(), data(msg))[1]
+    try:
+        client.sendmail(sender, [to], message.as_bytes(to=to))
+    finally:
+        client.__dict__.pop("data", None)
 
 
 def _envelope_sender(backend: SmtpBackend, from_email: str) -> str:

@@ -1,6 +1,7 @@
 """Message building: a notice's subject, text and HTML from templates, in the recipient's
 language, with its calendar file and links."""
 
+import functools
 import hashlib
 from email.utils import parseaddr
 
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 
 from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
+from appointments.message_parts import SharedParts, shareable
 from appointments.mime import Notice
 from appointments.models import (
     ACTIVE_STATUSES,
@@ -35,7 +37,11 @@ ICS_KINDS = {
 # Notices that carry a fresh manage link for the booking.
 
 
-def build_message(mail: OutgoingMail, manage_token: str | None = None) -> Notice:
+def build_message(
+    mail: OutgoingMail, manage_token: str | None = None, *, shared: SharedParts | None = None
+) -> Notice:
+    """The notice for an outbox row. With `shared` (one per batch), a booking notice's
+    parts come from its batch's shared rendering where that is provably the same."""
     booking = mail.booking
     recipient = mail.recipient
     language = getattr(recipient, "language", settings.LANGUAGE_CODE)
@@ -65,14 +71,13 @@ def build_message(mail: OutgoingMail, manage_token: str | None = None) -> Notice
     if mail.kind == MailKind.ABSENCE_FLAGGED:
         url = reverse("coaches:cohort", args=[mail.context.get("cohort_id", 0)])
         context["cohort_url"] = settings.SITE_URL + url
-    return make_message(
-        mail.kind,
-        to=recipient.email,
-        language=language,
-        context=context,
-        ics=calendar_file(mail, manage_url=context.get("manage_url", "")),
-        message_id=message_id(mail),
-    )
+    ics = calendar_file(mail, manage_url=context.get("manage_url", ""))
+    parts = None
+    if shared is not None and shareable(mail):
+        parts = shared.render(mail, language=language, context=context, render_parts=render_parts)
+    if parts is None:
+        parts = render_parts(mail.kind, language=language, context=context)
+    return _notice(parts, to=recipient.email, ics=ics, message_id=message_id(mail))
 
 
 def calendar_file(mail: OutgoingMail, *, manage_url: str = "") -> str | None:
@@ -157,9 +162,14 @@ def day_list_figures(day: OutreachDay) -> dict:
 def message_id(mail: OutgoingMail) -> str:
     # Stable per outbox row: the rare resend after a crash carries the same Message-ID,
     # which lets mail systems recognise it as the same message.
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "joblokal"
+    domain = _domain(settings.DEFAULT_FROM_EMAIL)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{mail.key}".encode()).hexdigest()[:20]
     return f"<{mail.pk}.{digest}@{domain}>"
+
+
+@functools.lru_cache(maxsize=4)
+def _domain(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "joblokal"
 
 
 def next_free_days(booking: Booking, limit: int = 3) -> list[OutreachDay]:
@@ -183,10 +193,22 @@ def offer_context(mail: OutgoingMail) -> dict:
 
 def make_message(name, *, to, language, context, ics=None, message_id=None) -> Notice:
     """Build an email from emails/<name>-subject.txt, -body.txt and -body.html."""
+    parts = render_parts(name, language=language, context=context)
+    return _notice(parts, to=to, ics=ics, message_id=message_id)
+
+
+def render_parts(name, *, language, context) -> tuple[str, str, str]:
+    """The subject, text and HTML templates of a notice, rendered as they are."""
     with translation.override(language), timezone.override(settings.TIME_ZONE):
-        subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
-        text = render_to_string(f"emails/{name}-body.txt", context)
-        html = render_to_string(f"emails/{name}-body.html", context)
+        return (
+            render_to_string(f"emails/{name}-subject.txt", context),
+            render_to_string(f"emails/{name}-body.txt", context),
+            render_to_string(f"emails/{name}-body.html", context),
+        )
+
+
+def _notice(parts, *, to, ics, message_id) -> Notice:
+    subject, text, html = parts
     return Notice(
         to=to,
         subject=" ".join(subject.split()),

@@ -13,15 +13,16 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    one UPDATE to "sending"), so two workers never take the same row, re-checks each row
    (a notice that no longer applies is skipped with a reason) and issues the batch's
    manage links in one insert; nothing else happens in that transaction;
-2. renders each notice (templates compiled once per process) and hands its MIME bytes
-   (`appointments.mime`) to the worker's SMTP thread, which owns the one open
-   connection; the next notice renders while the server answers. SMS go through their
-   backend;
+2. renders each notice (booking notices once per kind, language and slot: `message_parts`)
+   and hands its MIME bytes (`appointments.mime`) to the worker's SMTP thread, which owns
+   the one connection, and renders the next while the server answers (SMS: the gateway);
 3. marks each row sent in its own short statement right after the server accepted it,
-   and only then hands over the next mail. One statement per batch would be cheaper,
-   but a worker killed mid-batch would then forget every acceptance of the batch and
-   the sweep would send up to BATCH_SIZE mails twice. So the crash window is one
-   message, accepted but not yet marked; it goes out again with the same Message-ID.
+   and lets the next mail reach DATA only once that mark is written (on PostgreSQL the
+   SMTP thread writes it during the next envelope: `outbox_marks`). One statement per
+   batch would be cheaper, but a worker killed mid-batch would then forget every
+   acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice. So
+   the crash window is one message, accepted but not yet marked; it goes out again with
+   the same Message-ID.
    The marks commit without waiting for PostgreSQL's disk flush; only a crash of the
    database server itself can forget the last ones (resent likewise).
 
@@ -55,12 +56,11 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from appointments.mailer import mail_sender, send_message
+from appointments.message_parts import SharedParts
 from appointments.messages import build_message
 from appointments.models import (
     Booking,
-    BookingStatus,
     BookingToken,
-    DayStatus,
     MailKind,
     MailStatus,
     OutgoingMail,
@@ -68,6 +68,8 @@ from appointments.models import (
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
 from appointments.models.tokens import new_short_token, new_token
+from appointments.outbox_checks import obsolete_reason, wants_sms
+from appointments.outbox_marks import NotRecorded, ThreadMarks, marks_beside_sending
 from appointments.outbox_rows import (
     BATCH_SIZE,
     claim,  # noqa: F401 (the outbox's API, as before)
@@ -148,11 +150,6 @@ def queue_new_booking_notices(*, kind: str, notices: list[tuple[Booking, str, di
         for row in OutgoingMail.objects.bulk_create(rows):
             enqueue(row.pk)
     return len(rows)
-
-
-def wants_sms(recipient) -> bool:
-    """Whether notices go to this client by SMS: they agreed, and gave a number."""
-    return bool(getattr(recipient, "sms_consent", False) and recipient.phone)
 
 
 def _queue_row(key: str, channel: str, fields: dict) -> OutgoingMail:
@@ -289,7 +286,7 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
     # ones; what is left by then goes back to the queue, so no row has two senders.
     deadline = _clock() + settings.MAIL_STUCK_MINUTES * 60 / 2
     with marks_without_waiting_for_disk():
-        down, late = _send_all(mails, tokens, result, deadline)
+        down, late = _send_all(mails, tokens, result, deadline, SharedParts())
     _release_untried(result, tokens, any_down=bool(down))
     _hand_back(late, tokens)
     return result
@@ -298,34 +295,71 @@ def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
 _clock = time.monotonic
 
 
-def _send_all(mails, tokens, result: BatchResult, deadline: float):
+def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: SharedParts):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
     # The mail in the SMTP thread while the next notice renders here; it is recorded before
     # the next is handed over: at most one message is ever accepted but not marked sent.
+    # On PostgreSQL the SMTP thread records it itself, while the next mail's envelope goes
+    # out (appointments.outbox_marks).
     in_flight = None
-    for mail in mails:
-        if _clock() > deadline:
-            late.append(mail.pk)
-            continue
-        message, error = (None, None) if mail.channel in down else _prepare(mail, tokens)
-        in_flight = _settle(in_flight, result, down)
-        if mail.channel in down:
-            result.retrying[mail.pk] = down[mail.channel]
-        elif error is not None or mail.channel == MessageChannel.SMS:
-            _record(mail, error or _send_sms(message), result, down)
-        else:
-            in_flight = (mail, mail_sender().submit(send_message, message))
-    _settle(in_flight, result, down)
+    marks = ThreadMarks() if marks_beside_sending(mails) else None
+    by_pk = {mail.pk: mail for mail in mails}
+    try:
+        for mail in mails:
+            if _clock() > deadline:
+                late.append(mail.pk)
+                continue
+            message, error = (
+                (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
+            )
+            in_flight = _settle(in_flight, result, down, marks, by_pk)
+            if mail.channel in down:
+                result.retrying[mail.pk] = down[mail.channel]
+            elif error is not None or mail.channel == MessageChannel.SMS:
+                _record(mail, error or _send_sms(message), result, down)
+            else:
+                job = (
+                    (_send_and_mark, marks, message, mail.pk) if marks else (send_message, message)
+                )
+                in_flight = (mail, mail_sender().submit(*job))
+        _settle(in_flight, result, down, marks, by_pk)
+    finally:
+        if marks is not None:
+            # The last mark's answer is taken even when the batch stops on an error, so
+            # the thread's connection is left with nothing pending.
+            mail_sender().submit(marks.close).result()
+    if marks is not None:
+        _take_marks(marks, result, by_pk)
     return down, late
 
 
-def _prepare(mail: OutgoingMail, tokens: dict[int, str]):
+def _send_and_mark(marks: ThreadMarks, message, mail_id: int) -> None:
+    """In the SMTP thread: send, taking the last mail's mark before DATA; then start this
+    one's mark."""
+    try:
+        send_message(message, before_data=marks.settle)
+    finally:
+        with contextlib.suppress(NotRecorded):
+            marks.settle()  # the envelope failed before DATA: the last mark still counts
+    marks.start(mail_id)
+
+
+def _take_marks(marks: ThreadMarks, result: BatchResult, by_pk: dict) -> None:
+    """The marks the SMTP thread took; one it could not write is written here."""
+    while marks.done:
+        mail_id, recorded = marks.done.pop(0)
+        if not recorded:
+            _finish(by_pk[mail_id], MailStatus.SENT)
+        result.sent.append(mail_id)
+
+
+def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts | None = None):
     """The rendered notice (mail) or text (SMS), or the error that kept it from being built."""
     try:
         if mail.channel == MessageChannel.SMS:
             return build_text(mail, short_token=tokens.get(mail.pk)), None
-        return build_message(mail, manage_token=tokens.get(mail.pk)), None
+        return build_message(mail, manage_token=tokens.get(mail.pk), shared=shared), None
     except Exception as error:
         return None, error
 
@@ -338,11 +372,16 @@ def _send_sms(message) -> Exception | None:
     return None
 
 
-def _settle(in_flight, result: BatchResult, down: dict) -> None:
-    """Wait for the mail in the sender thread and record its outcome."""
+def _settle(in_flight, result: BatchResult, down: dict, marks=None, by_pk=None) -> None:
+    """Wait for the mail in the sender thread and record its outcome (with marks, an
+    accepted mail is recorded by the thread, and counted once its mark was taken)."""
     if in_flight is not None:
         mail, future = in_flight
-        _record(mail, future.exception(), result, down)
+        error = future.exception()
+        if marks is not None:
+            _take_marks(marks, result, by_pk)
+        if error is not None or marks is None:
+            _record(mail, error, result, down)
 
 
 def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:
@@ -487,65 +526,6 @@ def _requeue(rows, now: datetime) -> int:
             enqueue(mail_id)
             count += 1
     return count
-
-
-def obsolete_reason(mail: OutgoingMail) -> str:
-    """Why a queued mail no longer applies, or "" if it should go out."""
-    recipient = mail.recipient
-    if mail.channel == MessageChannel.SMS:
-        if recipient is None or not wants_sms(recipient):
-            return "no mobile number or no SMS consent (erased or withdrawn)"
-    elif recipient is None or not recipient.email:
-        return "no address (erased or withdrawn)"
-    if mail.enrolment_id:
-        return programme_mail_obsolete(mail)
-    if mail.day_id:
-        return venue_mail_obsolete(mail)
-    if mail.kind == MailKind.REMINDER:
-        booking = mail.booking
-        if booking.status != BookingStatus.CONFIRMED:
-            return "booking no longer confirmed"
-        if booking.sequence != mail.context.get("sequence", booking.sequence):
-            return "booking was moved"
-        if booking.slot.starts_at <= timezone.now():
-            return "appointment has begun"
-    if mail.kind == MailKind.WAITLIST_OFFER:
-        entry = mail.waitlist_entry
-        if not entry.offer_is_open(slot_id=mail.context.get("slot_id"), now=timezone.now()):
-            return "offer no longer open"
-    if mail.kind == MailKind.PASSWORD_RESET and not mail.user.is_active:
-        return "account disabled"
-    return ""
-
-
-def programme_mail_obsolete(mail: OutgoingMail) -> str:
-    """Why a programme notice no longer applies: the person's consent has ended, or a
-    missed session was marked otherwise since."""
-    enrolment = mail.enrolment
-    if enrolment.person.status != "active" or enrolment.person.anonymised_at:
-        return "accompaniment ended"
-    if mail.kind == MailKind.SESSION_MISSED:
-        mark = enrolment.attendances.filter(session_id=mail.context.get("session_id"))
-        if not mark.filter(mark="absent").exists():
-            return "no longer marked absent"
-    if mail.kind == MailKind.PROGRAMME_REMINDER:
-        if enrolment.status != "active" or enrolment.cohort.status != "published":
-            return "participation or cohort ended"
-        if not enrolment.cohort.sessions.filter(starts_at__gt=timezone.now()).exists():
-            return "programme has begun"
-    return ""
-
-
-def venue_mail_obsolete(mail: OutgoingMail) -> str:
-    """Why a notice to a venue no longer applies: a day list for a day that was cancelled
-    or has begun. Publishing and cancelling notices always go out."""
-    day = mail.day
-    if mail.kind == MailKind.VENUE_DAY_LIST:
-        if day.status != DayStatus.PUBLISHED:
-            return "day no longer published"
-        if day.starts_at <= timezone.now():
-            return "day has begun"
-    return ""
 
 
 @shared_task(

@@ -286,7 +286,7 @@ class _timed_steps:
         import collections
         import smtplib
 
-        from appointments import messages, mime, outbox, outbox_rows
+        from appointments import message_parts, messages, mime, outbox, outbox_marks, outbox_rows
         from appointments.services import reminders
 
         self.totals = collections.Counter()
@@ -294,9 +294,12 @@ class _timed_steps:
             (reminders, "queue_due_reminders", "reminder scan"),
             (outbox, "build_message", "rendering (templates and .ics)"),
             (messages, "calendar_file", "  of which the .ics"),
+            (message_parts.SharedParts, "render", "  of which the shared parts, filled in"),
             (mime.Notice, "as_bytes", "writing the MIME bytes (Notice.as_bytes)"),
             (smtplib.SMTP, "sendmail", "SMTP conversation (sendmail)"),
-            (outbox_rows, "mark_sent", "marking the row sent"),
+            (outbox_marks.ThreadMarks, "settle", "  of which the last mark's answer, before DATA"),
+            (outbox_marks.ThreadMarks, "start", "marking the row sent (SMTP thread, not waiting)"),
+            (outbox_rows, "mark_sent", "marking the row sent (by the batch, or again)"),
             (outbox, "claim_batch", "batch claim"),
             (outbox, "_load", "loading the batch's rows"),
             (outbox, "_issue_tokens", "one token insert per batch"),

@@ -70,6 +70,20 @@ def sms_outbox():
 
 
 @pytest.fixture(autouse=True)
+def smtp_thread_connection():
+    """A worker's SMTP thread keeps a database connection of its own across batches
+    (appointments.outbox_marks); after each test it is closed, as the test's own is, so
+    no connection outlives the test database."""
+    yield
+    from django.db import connections
+
+    from appointments import mailer
+
+    if mailer._sender["pid"] == os.getpid():
+        mailer.mail_sender().submit(connections.close_all).result()
+
+
+@pytest.fixture(autouse=True)
 def clear_cache():
     from django.core.cache import cache
 

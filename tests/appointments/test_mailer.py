@@ -86,3 +86,34 @@ def test_other_backends_get_djangos_message_with_the_same_content():
     assert sent.alternatives[0].content == "<p>Guten Tag Frau Öztürk,</p>\n"
     assert sent.attachments[0][0] == "termin.ics"
     assert sent.extra_headers["Message-ID"] == "<5.abc@joblokal.example>"
+
+
+def test_the_call_before_data_comes_after_the_envelope_and_before_the_message(server):
+    mailer.send_message(notice())
+    client = mailer._mailer["backend"].connection
+    commands, real = [], client.putcmd
+
+    def putcmd(cmd, args=""):
+        commands.append(cmd.upper())
+        return real(cmd, args)
+
+    with mock.patch.object(client, "putcmd", side_effect=putcmd):
+        mailer.send_message(notice(), before_data=lambda: commands.append("(before data)"))
+    assert commands == ["MAIL", "RCPT", "(before data)", "DATA"]
+    assert len(server.messages()) == 2
+    assert "data" not in vars(client)  # smtplib's own method again for the next mail
+
+
+def test_an_error_before_data_sends_nothing_and_drops_the_half_used_connection(server):
+    mailer.send_message(notice())
+    client = mailer._mailer["backend"].connection
+
+    def refuse():
+        raise ConnectionError("the last mail is not recorded")
+
+    with pytest.raises(ConnectionError):
+        mailer.send_message(notice(), before_data=refuse)
+    assert len(server.messages()) == 1
+    assert mailer._mailer["backend"] is None or mailer._mailer["backend"].connection is not client
+    mailer.send_message(notice())
+    assert len(server.messages()) == 2

@@ -10,9 +10,10 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.core.mail.backends import locmem
+from django.db import OperationalError, connection, transaction
 
-from appointments import outbox
+from appointments import mailer, outbox, outbox_marks
 from appointments.models import BookingToken, MailKind, MailStatus, OutgoingMail
 from appointments.services import cancel_day, queue_due_reminders
 from tests import factories as f
@@ -267,3 +268,112 @@ def test_two_workers_never_claim_the_same_row():
     assert len(first) == 4 and len(second) == 2
     assert waited < 5, "the second claim skips locked rows instead of waiting for them"
     assert not set(first) & set(second)
+
+
+def queued_committed(count):
+    """Rows committed (the test runs outside a transaction), queued again after the eager
+    worker sent them."""
+    slot = f.day(seats=count).slots.first()
+    for n in range(count):
+        f.booking(slot, email=f"kundin{n}@example.org")
+    OutgoingMail.objects.update(status=MailStatus.QUEUED)
+    mail.outbox.clear()
+    return list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def recorded_at_each_send():
+    """Per mail handed to the backend: how many rows were recorded sent at that moment."""
+    counts, real = [], locmem.EmailBackend.send_messages
+
+    def send_messages(backend, messages):
+        counts.append(OutgoingMail.objects.filter(status=MailStatus.SENT).count())
+        return real(backend, messages)
+
+    return counts, mock.patch.object(locmem.EmailBackend, "send_messages", send_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_smtp_thread_records_each_mail_before_the_next_goes_out():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(4)
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox, "_finish", wraps=outbox._finish) as finish:
+        result = outbox.deliver_batch()
+    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 4
+    # Each mail went out only once the one before it was recorded: at most one is ever
+    # accepted but not recorded.
+    assert counts == [0, 1, 2, 3]
+    # The SMTP thread recorded them all, on a connection of its own.
+    assert not finish.called
+    assert mailer.mail_sender().submit(lambda: connection.connection is not None).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_the_database_did_not_take_is_written_again_before_the_next_mail():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(3)
+    real, answers = outbox_marks._answer, []
+
+    def answer():
+        answers.append(real())
+        return answers[-1] and len(answers) != 2  # the second mail's answer is lost
+
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox_marks, "_answer", side_effect=answer):
+        result = outbox.deliver_batch()
+    assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 3
+    assert counts == [0, 1, 2] and len(answers) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_that_cannot_be_written_stops_the_next_mail_before_it_goes_out():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(4)
+    real, calls = outbox_marks._answer, []
+
+    def answer():
+        calls.append(real())
+        return calls[-1] and len(calls) != 2
+
+    counts, patch = recorded_at_each_send()
+    with (
+        patch,
+        mock.patch.object(outbox_marks, "_answer", side_effect=answer),
+        mock.patch.object(outbox_marks, "_mark_again", return_value=False),
+    ):
+        result = outbox.deliver_batch()
+    # The second mail's mark failed twice in the SMTP thread: the third mail never went
+    # out, and the batch recorded the second itself. The rest wait for the retry.
+    assert counts == [0, 1]
+    assert result.sent == ids[:2]
+    assert statuses(ids) == [MailStatus.SENT] * 2 + [MailStatus.RETRYING] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_stopped_by_the_database_leaves_the_smtp_thread_ready_for_the_next():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(3)
+    real = outbox._prepare
+
+    def prepare(mail_row, tokens, shared=None):
+        if mail_row.pk == ids[2]:
+            return None, RuntimeError("template broken")
+        return real(mail_row, tokens, shared)
+
+    # The third notice cannot be built, and recording that fails: the batch stops while
+    # the second mail's mark is still on its way.
+    with (
+        mock.patch.object(outbox, "_prepare", side_effect=prepare),
+        mock.patch.object(outbox, "_finish", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        outbox.deliver_batch()
+    assert len(mail.outbox) == 2
+    assert statuses(ids)[:2] == [MailStatus.SENT] * 2  # its answer was taken all the same
+    OutgoingMail.objects.filter(pk__in=ids).update(status=MailStatus.QUEUED)
+    mail.outbox.clear()
+    counts, patch = recorded_at_each_send()
+    with patch, mock.patch.object(outbox, "_finish", wraps=outbox._finish) as finish:
+        result = outbox.deliver_batch()
+    assert result.sent == ids and counts == [0, 1, 2]
+    assert not finish.called  # the SMTP thread recorded every one
