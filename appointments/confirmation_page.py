@@ -11,6 +11,7 @@ session first), so a cached page never reaches another visitor.
 """
 
 import copy
+import logging
 from datetime import timedelta
 
 from django.http import Http404
@@ -21,6 +22,8 @@ from django.utils.safestring import mark_safe
 from appointments.booking_page import cached_render
 from appointments.models import Booking
 from joblokal import cache as kept
+
+logger = logging.getLogger(__name__)
 
 MANAGE_MARK = "jl-manage-link-mark-3f9a"
 # A venue edit does not raise the day's version; the page shows it within this time.
@@ -97,7 +100,16 @@ def prime(request, booking: Booking, *, topics: list, day_version: int, language
     the narrow row only and renders nothing, where it would load the booking and its
     topics again. Call it after the booking's transaction, with the day's version that
     transaction left; the entry is keyed by that state like any other, so a state that
-    moved on in between only makes the entry unused."""
+    moved on in between only makes the entry unused. The booking has committed: nothing
+    here may turn its success into an error page, so a failure is logged and the first
+    view renders the page itself."""
+    try:
+        _prime(request, booking, topics=topics, day_version=day_version, language=language)
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        logger.warning("Confirmation page not kept ahead (%s).", type(error).__name__)
+
+
+def _prime(request, booking: Booking, *, topics: list, day_version: int, language: str):
     page_request = copy.copy(request)
     # The page as the visitor's browser will ask for it after the redirect.
     page_request.method = "GET"

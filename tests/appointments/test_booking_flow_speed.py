@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from appointments import booking_page
+from appointments import booking_page, confirmation_page
 from appointments.models import Booking, DayStatus, Slot
 from tests import factories
 from tests.appointments.test_booking_form import a_day, book
@@ -222,3 +222,24 @@ def test_the_form_pages_plain_sql_agrees_with_the_booking_rule():
         expected = orm.values_list("starts_at", "ends_at", "day__site_id", "coach_ids").first()
         assert booking_page._stamp_row_sql(slot.pk, at) == expected, (slot, at)
     assert booking_page._stamp_row_sql(free.pk, now) is not None
+
+
+def test_a_booking_succeeds_even_if_its_confirmation_cannot_be_kept_ahead(
+    client, monkeypatch, caplog
+):
+    """The page is kept after the booking committed: a failure there is logged, the
+    client still gets the success, and the first view renders the page itself."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template engine down")
+
+    monkeypatch.setattr(confirmation_page, "_render_page", broken)
+    slot = a_day().slots.first()
+    response = book(client, slot)
+    assert response.status_code == 302
+    assert Booking.objects.count() == 1
+    assert "Confirmation page not kept ahead (RuntimeError)" in caplog.text
+    monkeypatch.undo()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert Booking.objects.get().reference in page.content.decode()
