@@ -34,17 +34,6 @@ def set_session_table(database_url: str, mode: str) -> None:
         conn.execute(f"ALTER TABLE django_session SET {mode.upper()}")
 
 
-def server_for(args, checkout: Path) -> run.Server:
-    server = run.Server(args)
-    gunicorn = checkout / ".venv" / "bin" / "gunicorn"
-    server.command = lambda: [
-        str(gunicorn), "joblokal.wsgi", "--workers", str(args.workers),
-        "--worker-class", "sync", "--bind", f"127.0.0.1:{args.port}",
-        "--timeout", "300", "--no-control-socket", "--chdir", str(checkout),
-    ]  # fmt: skip
-    return server
-
-
 def bare_rps(server) -> float:
     out = subprocess.run(
         ["wrk", "-t2", "-c8", "-d5s", f"{server.base}/__bench__/ok"],
@@ -90,7 +79,7 @@ def main():
             for checkout, mode in specs:
                 if mode:
                     set_session_table(args.database_url, mode)
-                server = server_for(args, checkout).start()
+                server = run.Server(args, root=checkout).start()
                 try:
                     bare = bare_rps(server)
                     flow = run.measure_flow(args, server, fixture, [])

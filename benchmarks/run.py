@@ -168,13 +168,19 @@ def server_settings(args):
 class Server:
     """gunicorn on 127.0.0.1, started and stopped by its own process id."""
 
-    def __init__(self, args):
-        self.args, self.proc = args, None
+    def __init__(self, args, root: Path = ROOT):
+        # root: the checkout to serve, with its own .venv (benchmarks/compare_flow.py).
+        self.args, self.proc, self.root = args, None, root
         self.base = f"http://127.0.0.1:{args.port}"
+
+    def gunicorn(self) -> Path:
+        if self.root == ROOT:
+            return Path(PY).parent / "gunicorn"
+        return self.root / ".venv" / "bin" / "gunicorn"
 
     def command(self):
         return [
-            str(Path(PY).parent / "gunicorn"),
+            str(self.gunicorn()),
             "joblokal.wsgi",
             "--workers",
             str(self.args.workers),
@@ -198,7 +204,7 @@ class Server:
         log_file = open(VAR / "gunicorn.log", "a")  # noqa: SIM115 (kept open while it runs)
         self.proc = subprocess.Popen(
             self.command(),
-            cwd=ROOT,
+            cwd=self.root,
             env=server_env(self.args),
             stdout=log_file,
             stderr=subprocess.STDOUT,
