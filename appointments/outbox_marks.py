@@ -21,14 +21,18 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from psycopg import pq
 
-from appointments.models import MailStatus, OutgoingMail
-from appointments.outbox_rows import mark_sent
+from appointments.models import MailStatus
+from appointments.outbox_rows import MARK_SENT_SQL, mark_sent
 
-# The table name comes from the model, not from input.
-_MARK_SENT = (
-    f"UPDATE {OutgoingMail._meta.db_table}"  # noqa: S608
-    " SET status = $1, last_error = '', attempts = attempts + 1, sent_at = $2 WHERE id = $3"
-).encode()
+
+def _numbered(sql: str) -> str:
+    """A statement with psycopg's %s placeholders in libpq's numbered form ($1, $2, …)."""
+    first, *rest = sql.split("%s")
+    return first + "".join(f"${n}{part}" for n, part in enumerate(rest, start=1))
+
+
+# mark_sent's statement, for libpq's send_query_params.
+_MARK_SENT = _numbered(MARK_SENT_SQL).encode()
 
 
 class NotRecorded(ConnectionError):  # noqa: N818

@@ -87,11 +87,12 @@ def mark_sent(mail_id: int) -> None:
     plain SQL statement rather than an ORM update, whose query building costs more
     than the statement; "sent" always wins, whatever the row's status by now."""
     with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT, [MailStatus.SENT, timezone.now(), mail_id])
+        cursor.execute(MARK_SENT_SQL, [MailStatus.SENT, timezone.now(), mail_id])
 
 
-# The table name comes from the model, not from input.
-_MARK_SENT = (
+# The table name comes from the model, not from input. Parameters: status, sent_at, id
+# (appointments/outbox_marks.py sends the same statement without waiting for it).
+MARK_SENT_SQL = (
     f"UPDATE {OutgoingMail._meta.db_table}"  # noqa: S608
     " SET status = %s, last_error = '', attempts = attempts + 1, sent_at = %s WHERE id = %s"
 )
