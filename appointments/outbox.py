@@ -7,7 +7,7 @@ Both channels share the claim, the retries, the sweep and the admin.
 Batches. A single notice (a booking, a move, a cancel) gets a task of its own, so it
 leaves within a second. Work that queues many rows at once (the reminder run, a day
 cancellation, the sweep) runs inside `publishing_in_batches` and publishes one batch task
-per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
+per MAIL_BATCH_SIZE rows (a setting). Either task calls `deliver_batch`, which:
 
 1. claims its rows in one short transaction (`SELECT ... FOR UPDATE SKIP LOCKED`, then
    one UPDATE to "sending"), so two workers never take the same row, re-checks each row
@@ -18,9 +18,10 @@ per BATCH_SIZE rows. Either task calls `deliver_batch`, which:
    the one connection, and renders the next while the server answers (SMS: the gateway);
 3. marks each row sent in its own short statement right after the server accepted it,
    and lets the next mail reach DATA only once that mark is written (on PostgreSQL the
-   SMTP thread writes it during the next envelope: `outbox_marks`). One statement per
+   SMTP thread writes it during the next envelope, and the next mail already waits in
+   the thread's queue: `outbox_marks`). One statement per
    batch would be cheaper, but a worker killed mid-batch would then forget every
-   acceptance of the batch and the sweep would send up to BATCH_SIZE mails twice. So
+   acceptance of the batch and the sweep would send up to a batch's mails twice. So
    the crash window is one message, accepted but not yet marked; it goes out again with
    the same Message-ID.
    The marks commit without waiting for PostgreSQL's disk flush; only a crash of the
@@ -37,6 +38,7 @@ Delivery is at least once: a row that is queued, sending or retrying for too lon
 handed to the queue again by `requeue_stuck_mail`.
 """
 
+import collections
 import contextlib
 import logging
 import smtplib
@@ -50,7 +52,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
@@ -64,6 +66,7 @@ from appointments.models import (
     MailKind,
     MailStatus,
     OutgoingMail,
+    Slot,
     hash_token,
 )
 from appointments.models.outbox import SMS_KINDS, MessageChannel, VenueRecipient
@@ -71,7 +74,6 @@ from appointments.models.tokens import new_short_token, new_token
 from appointments.outbox_checks import obsolete_reason, wants_sms
 from appointments.outbox_marks import NotRecorded, ThreadMarks, marks_beside_sending
 from appointments.outbox_rows import (
-    BATCH_SIZE,
     claim,  # noqa: F401 (the outbox's API, as before)
     claim_batch,
     mark_failed,
@@ -193,11 +195,11 @@ def enqueue(mail_id: int) -> None:
 
 
 @contextlib.contextmanager
-def publishing_in_batches(size: int = BATCH_SIZE):
+def publishing_in_batches(size: int | None = None):
     """Rows queued inside this block go to the broker as batch tasks of `size` ids once
     committed, not as one task each: for the reminder run, a day cancellation and the
     sweep. A single notice outside such a block keeps its own task, for low latency."""
-    collected = _Batches(size)
+    collected = _Batches(size or settings.MAIL_BATCH_SIZE)
     reset = _collecting.set(collected)
     try:
         yield
@@ -208,9 +210,10 @@ def publishing_in_batches(size: int = BATCH_SIZE):
         transaction.on_commit(collected.flush)
 
 
-def publish_batches(mail_ids: list[int], *, size: int = BATCH_SIZE) -> None:
+def publish_batches(mail_ids: list[int], *, size: int | None = None) -> None:
     """Hand committed rows to the broker in batch tasks; an outage is logged, and the
     sweep sends the rows later."""
+    size = size or settings.MAIL_BATCH_SIZE
     for start in range(0, len(mail_ids), size):
         batch = mail_ids[start : start + size]
         try:
@@ -267,7 +270,7 @@ def deliver(mail_id: int) -> bool:
     return mail_id in result.sent
 
 
-def deliver_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> BatchResult:
+def deliver_batch(*, mail_ids=None, limit: int | None = None) -> BatchResult:
     """Claim a batch (these ids, or the oldest queued rows), send its mail over one SMTP
     connection and its SMS through their backend, and record each row's outcome.
 
@@ -298,12 +301,15 @@ _clock = time.monotonic
 def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: SharedParts):
     down = {}  # channel -> the error that took its connection or gateway down
     late = []
-    # The mail in the SMTP thread while the next notice renders here; it is recorded before
-    # the next is handed over: at most one message is ever accepted but not marked sent.
-    # On PostgreSQL the SMTP thread records it itself, while the next mail's envelope goes
-    # out (appointments.outbox_marks).
-    in_flight = None
     marks = ThreadMarks() if marks_beside_sending(mails) else None
+    # Mails handed to the SMTP thread and not yet settled here, oldest first; the next
+    # notice renders here meanwhile. Where the SMTP thread records each acceptance itself
+    # (on PostgreSQL, while the next envelope goes out: appointments.outbox_marks), the
+    # next mail already waits in its queue, so it starts the moment the last one is done.
+    # Otherwise each is recorded here before the next is handed over. Either way at most
+    # one message is ever accepted but not marked sent.
+    in_flight = collections.deque()
+    depth = 2 if marks else 1
     by_pk = {mail.pk: mail for mail in mails}
     try:
         for mail in mails:
@@ -313,7 +319,8 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
             message, error = (
                 (None, None) if mail.channel in down else _prepare(mail, tokens, shared)
             )
-            in_flight = _settle(in_flight, result, down, marks, by_pk)
+            while len(in_flight) >= depth:
+                _settle(in_flight.popleft(), result, down, marks, by_pk)
             if mail.channel in down:
                 result.retrying[mail.pk] = down[mail.channel]
             elif error is not None or mail.channel == MessageChannel.SMS:
@@ -322,8 +329,9 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
                 job = (
                     (_send_and_mark, marks, message, mail.pk) if marks else (send_message, message)
                 )
-                in_flight = (mail, mail_sender().submit(*job))
-        _settle(in_flight, result, down, marks, by_pk)
+                in_flight.append((mail, mail_sender().submit(*job)))
+        while in_flight:
+            _settle(in_flight.popleft(), result, down, marks, by_pk)
     finally:
         if marks is not None:
             # The last mark's answer is taken even when the batch stops on an error, so
@@ -336,7 +344,8 @@ def _send_all(mails, tokens, result: BatchResult, deadline: float, shared: Share
 
 def _send_and_mark(marks: ThreadMarks, message, mail_id: int) -> None:
     """In the SMTP thread: send, taking the last mail's mark before DATA; then start this
-    one's mark."""
+    one's mark. Nothing more goes out once a mark could not be written."""
+    marks.refuse_if_unrecorded()
     try:
         send_message(message, before_data=marks.settle)
     finally:
@@ -373,15 +382,14 @@ def _send_sms(message) -> Exception | None:
 
 
 def _settle(in_flight, result: BatchResult, down: dict, marks=None, by_pk=None) -> None:
-    """Wait for the mail in the sender thread and record its outcome (with marks, an
+    """Wait for a mail in the sender thread and record its outcome (with marks, an
     accepted mail is recorded by the thread, and counted once its mark was taken)."""
-    if in_flight is not None:
-        mail, future = in_flight
-        error = future.exception()
-        if marks is not None:
-            _take_marks(marks, result, by_pk)
-        if error is not None or marks is None:
-            _record(mail, error, result, down)
+    mail, future = in_flight
+    error = future.exception()
+    if marks is not None:
+        _take_marks(marks, result, by_pk)
+    if error is not None or marks is None:
+        _record(mail, error, result, down)
 
 
 def _record(mail: OutgoingMail, error: BaseException | None, result: BatchResult, down) -> None:
@@ -413,15 +421,19 @@ def _hand_back(late: list[int], tokens: dict[int, str]) -> None:
 
 
 def _load(ids: list[int]) -> list[OutgoingMail]:
+    # A batch's bookings mostly share a few slots: each slot, with its day, venue and
+    # municipality, is loaded once and shared, not built again for every row.
+    slots = Slot.objects.select_related("day__site__municipality")
     return list(
         OutgoingMail.objects.select_related(
-            "booking__slot__day__site__municipality",
+            "booking",
             "waitlist_entry",
             "user",
             "enrolment__person",
             "application",
             "day__site__municipality",
         )
+        .prefetch_related(Prefetch("booking__slot", queryset=slots))
         .filter(pk__in=ids)
         .order_by("pk")
     )
@@ -448,10 +460,7 @@ def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
         if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS
     }
     by_pk = {mail.pk: mail for mail in mails}
-    BookingToken.objects.bulk_create(
-        BookingToken(booking=by_pk[pk].booking, token_hash=hash_token(token))
-        for pk, token in tokens.items()
-    )
+    BookingToken.objects.store([(by_pk[pk].booking_id, token) for pk, token in tokens.items()])
     return tokens
 
 

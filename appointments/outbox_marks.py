@@ -56,6 +56,13 @@ class ThreadMarks:
     def __init__(self):
         self.pending = None  # (row id, whether its statement went out)
         self.done: list[tuple[int, bool]] = []
+        self.unrecorded = None  # a row whose acceptance could not be written
+
+    def refuse_if_unrecorded(self) -> None:
+        """Before a mail: none goes out while an earlier acceptance is unrecorded (the
+        batch records it, or leaves it to the sweep, once the thread is done)."""
+        if self.unrecorded is not None:
+            raise NotRecorded(self.unrecorded)
 
     def start(self, mail_id: int) -> None:
         """Send the "sent" of a row the server just accepted; the answer is taken later."""
@@ -85,6 +92,7 @@ class ThreadMarks:
             recorded = _mark_again(mail_id)
         self.done.append((mail_id, recorded))
         if not recorded:
+            self.unrecorded = mail_id
             raise NotRecorded(mail_id)
 
     def close(self) -> None:

@@ -3,16 +3,12 @@ LOCKED) and recording what became of each."""
 
 import contextlib
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from appointments.models import MailStatus, OutgoingMail
 from appointments.send_errors import describe
-
-# Rows per batch task: one claim, one token insert and one SMTP connection for all of
-# them. Small enough that a batch is done in seconds and a crash strands few rows
-# until the sweep; large enough that the per-batch costs vanish per mail.
-BATCH_SIZE = 50
 
 
 def claim(mail_id: int) -> bool:
@@ -25,7 +21,7 @@ def claim(mail_id: int) -> bool:
     )
 
 
-def claim_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> list[int]:
+def claim_batch(*, mail_ids=None, limit: int | None = None) -> list[int]:
     """Take up to `limit` rows for this worker in one short transaction; rows another
     worker holds are skipped, never waited for, so two workers never take the same row.
 
@@ -33,6 +29,7 @@ def claim_batch(*, mail_ids=None, limit: int = BATCH_SIZE) -> list[int]:
     rows (a row waiting for its retry keeps its backoff).
     """
     statuses = [MailStatus.QUEUED] if mail_ids is None else [MailStatus.QUEUED, MailStatus.RETRYING]
+    limit = limit or settings.MAIL_BATCH_SIZE
     with transaction.atomic():
         rows = OutgoingMail.objects.select_for_update(skip_locked=True).filter(status__in=statuses)
         if mail_ids is not None:

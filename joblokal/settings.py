@@ -421,6 +421,10 @@ MAIL_RETRY_BACKOFF_MAX_SECONDS = envint("MAIL_RETRY_BACKOFF_MAX_SECONDS", 1800, 
 # Outbox rows untouched this long are handed to the queue again (a crash between commit
 # and publish, or a killed worker). Longer than any SMTP conversation takes.
 MAIL_STUCK_MINUTES = envint("MAIL_STUCK_MINUTES", 10, minimum=1)
+# Rows per batch task (the reminder run, a day cancellation, the sweep): one claim, one
+# load, one insert of links and one SMTP connection for all of them, so these costs
+# vanish per mail. A worker killed mid-batch leaves the batch's untried rows to the sweep.
+MAIL_BATCH_SIZE = envint("MAIL_BATCH_SIZE", 200, minimum=1)
 REMINDER_SCAN_MINUTES = envint("REMINDER_SCAN_MINUTES", 5, minimum=1)
 
 # One static schedule; run exactly one beat process.

@@ -112,3 +112,31 @@ def test_a_short_token_carries_128_bits_in_base32_and_opens_the_manage_page(clie
 
 def test_an_unknown_short_token_is_not_found(client):
     assert client.get("/k/AAAAAAAAAAAAAAAAAAAAAAAAAA/").status_code == 404
+
+
+# A long and a short token as new_token and new_short_token make them (fixed, so that
+# every test process collects the same cases), and some a link never carries.
+@pytest.mark.parametrize(
+    "token",
+    [
+        "q0-Lx_9ZbWc3sT1uV2yA8dE4fG5hJ6kM",
+        "MZXW6YTBOI3DQNRVGQ2TSNBXGE",
+        "mit Leerzeichen",
+        "ä?x=1#y",
+        "a%2Fb",
+    ],
+)
+@pytest.mark.parametrize("script_prefix", ["/", "/joblokal/"])
+def test_a_link_in_a_mail_is_the_path_django_reverses(settings, token, script_prefix):
+    from django.urls import reverse, set_script_prefix
+
+    from appointments import links
+
+    set_script_prefix(script_prefix)
+    try:
+        for name, link in (("manage", links.manage_url), ("short", links.short_manage_url)):
+            expected = reverse(f"appointments:{name}", args=[token])
+            assert link(token) == settings.SITE_URL + expected
+            assert expected.startswith(script_prefix)
+    finally:
+        set_script_prefix("/")

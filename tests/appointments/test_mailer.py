@@ -2,10 +2,16 @@
 appointments.mime, over one kept connection; an address refused before sending fails
 that notice alone and keeps the connection. Other backends get Django's message."""
 
+import dataclasses
+import smtplib
 from unittest import mock
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.mail.backends.smtp import EmailBackend
+from hypothesis import given
+from hypothesis import strategies as st
 
 from appointments import mailer
 from appointments.mime import Notice
@@ -117,3 +123,73 @@ def test_an_error_before_data_sends_nothing_and_drops_the_half_used_connection(s
     assert mailer._mailer["backend"] is None or mailer._mailer["backend"].connection is not client
     mailer.send_message(notice())
     assert len(server.messages()) == 2
+
+
+class Refusing:
+    """An SMTP server that refuses one sender, one recipient and one message body, and
+    accepts everything else."""
+
+    def __init__(self):
+        self.accepted = []
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if address == "gesperrt@joblokal.example":
+            return "553 sender not allowed"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address == "unbekannt@example.org":
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"Abgelehnt" in envelope.content:
+            return "554 message refused"
+        self.accepted.append(envelope.rcpt_tos[0])
+        return "250 OK"
+
+
+@pytest.fixture
+def refusing(settings):
+    handler = Refusing()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
+    yield handler
+    mailer._drop_mailer()
+    controller.stop()
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"to": "unbekannt@example.org"}, smtplib.SMTPRecipientsRefused),
+        ({"from_email": "gesperrt@joblokal.example"}, smtplib.SMTPSenderRefused),
+        ({"subject": "Abgelehnt"}, smtplib.SMTPDataError),
+    ],
+)
+def test_a_refusal_raises_smtplibs_own_error_and_keeps_the_connection(refusing, change, error):
+    mailer.send_message(notice())
+    connection = mailer._mailer["backend"].connection
+    with pytest.raises(error) as raised:
+        mailer.send_message(dataclasses.replace(notice(), **change))
+    mailer.send_message(notice(to="naechste@example.org"))
+    assert mailer._mailer["backend"].connection is connection
+    assert refusing.accepted == ["kundin@example.org", "naechste@example.org"]
+    if error is smtplib.SMTPRecipientsRefused:
+        assert raised.value.recipients == {"unbekannt@example.org": (550, b"no such user")}
+    else:
+        assert raised.value.smtp_code in (553, 554)
+
+
+@given(st.from_regex(mailer._PLAIN_ADDRESS, fullmatch=True))
+def test_an_address_taken_as_it_is_is_what_djangos_check_gives_back(address):
+    # prep_address reads nothing from its backend.
+    assert EmailBackend.prep_address(None, address) == address

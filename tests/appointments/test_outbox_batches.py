@@ -172,8 +172,9 @@ def test_the_batch_task_marks_the_waiting_rows_failed_after_its_last_try(queued)
 
 
 def test_the_reminder_run_publishes_batch_tasks_not_one_task_per_mail(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, settings
 ):
+    settings.MAIL_BATCH_SIZE = 50
     slot = f.day(on=f.future_date(5), seats=120).slots.first()
     for n in range(120):
         f.booking(slot, email=f"kunde{n}@example.org")
@@ -187,7 +188,7 @@ def test_the_reminder_run_publishes_batch_tasks_not_one_task_per_mail(
         OutgoingMail.objects.filter(kind=MailKind.REMINDER).values_list("pk", flat=True)
     )
     published = [call.args[0] for call in batch.call_args_list]
-    assert all(len(ids) <= outbox.BATCH_SIZE for ids in published)
+    assert [len(ids) for ids in published] == [50, 50, 20]
     assert sorted(pk for ids in published for pk in ids) == sorted(reminders)
     assert not single.called
 
@@ -377,3 +378,24 @@ def test_a_batch_stopped_by_the_database_leaves_the_smtp_thread_ready_for_the_ne
         result = outbox.deliver_batch()
     assert result.sent == ids and counts == [0, 1, 2]
     assert not finish.called  # the SMTP thread recorded every one
+
+
+@pytest.mark.parametrize("count", [4, 12])
+def test_a_batch_runs_the_same_queries_whatever_its_size_and_one_mark_a_mail(
+    count, django_assert_num_queries
+):
+    # Bookings on two days: each slot, with its day, venue and municipality, is read once
+    # for the whole batch, whatever the number of rows.
+    for on in (f.future_date(3), f.future_date(4)):
+        slot = f.day(on=on, seats=count).slots.first()
+        for n in range(count // 2):
+            f.booking(slot, email=f"kundin{on.day}-{n}@example.org")
+    # Claim (2), load with the slots (2), links (1, one round trip), two savepoints set
+    # and released (4, in a test's transaction), and each row's "sent" (inside a
+    # transaction the batch marks each row itself).
+    with django_assert_num_queries(9 + count):
+        result = outbox.deliver_batch()
+    assert len(result.sent) == count == len(mail.outbox)
+    assert {m.to[0] for m in mail.outbox} == set(
+        OutgoingMail.objects.values_list("booking__email", flat=True)
+    )

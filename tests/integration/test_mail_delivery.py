@@ -70,7 +70,8 @@ def test_book_cancel_move_and_reminders_arrive_exactly_once(workers, smtp_server
     assert "METHOD:CANCEL" in ics
 
 
-def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis_url):
+def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis_url, settings):
+    settings.MAIL_BATCH_SIZE = 50  # published from here: four batches, some still queued
     day = f.day(on=f.future_date(5), start=clock(9), end=clock(9, 30), seats=200)
     slot = day.slots.get()
     for n in range(200):  # confirmations go out eagerly here: only reminders are counted
@@ -114,8 +115,9 @@ def test_a_worker_killed_mid_batch_loses_no_reminder(workers, smtp_server, redis
 
 
 def test_a_worker_killed_inside_a_batch_resends_at_most_the_mail_in_flight(
-    workers, redis_url, tmp_path
+    workers, redis_url, tmp_path, settings
 ):
+    settings.MAIL_BATCH_SIZE = 50
     # A server taking 50 ms per message: a batch of 50 takes seconds, so the kill lands
     # inside one. One worker process, so at most one message is in flight at the kill.
     smtp_server = SmtpServer(tmp_path / "maildir", free_port(), delay=0.05)
@@ -136,7 +138,7 @@ def test_a_worker_killed_inside_a_batch_resends_at_most_the_mail_in_flight(
             recorded = rows.filter(status=MailStatus.SENT).count()
             stranded = set(rows.filter(status=MailStatus.SENDING).values_list("pk", flat=True))
             # The batch was cut: some of its rows were taken and never tried.
-            assert 1 < len(stranded) <= outbox.BATCH_SIZE
+            assert 1 < len(stranded) <= settings.MAIL_BATCH_SIZE
             # Each accepted message was recorded at once, but perhaps the last one.
             assert accepted - 1 <= recorded <= accepted
             outbox.requeue_stuck_mail(older_than=timedelta(0))
