@@ -6,6 +6,7 @@ the icalendar package). The icalendar package took more time than the rest of th
 calendar's mail. A programme's file (many sessions, few mails) is still built with it.
 """
 
+import functools
 from datetime import UTC, timedelta
 from email.utils import parseaddr
 
@@ -45,7 +46,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST", manage_url: str = 
         f"SEQUENCE:{booking.sequence + (1 if cancelled else 0)}",
         f"DESCRIPTION:{escape_text(description)}",
         f"LOCATION:{escape_text(', '.join(p for p in [site.name, site.room, site.address] if p))}",
-        f"ORGANIZER:mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}",
+        f"ORGANIZER:mailto:{_address(settings.DEFAULT_FROM_EMAIL)}",
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
     ]
     if manage_url and not cancelled:
@@ -77,13 +78,22 @@ def escape_text(value: str) -> str:
     return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
 
 
+@functools.lru_cache(maxsize=256)
 def utc_stamp(moment) -> str:
+    # Cached: a batch's mails share a few slots' times.
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@functools.lru_cache(maxsize=4)
+def _address(from_email: str) -> str:
+    return parseaddr(from_email)[1]
 
 
 def fold(line: str) -> str:
     """Lines of at most 75 octets; a continuation starts with a space and never splits
     a UTF-8 character."""
+    if len(line) <= FOLD_OCTETS and line.isascii():
+        return line
     data = line.encode()
     parts, limit = [], FOLD_OCTETS
     while len(data) > limit:

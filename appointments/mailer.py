@@ -9,7 +9,6 @@ there speed does not matter.
 
 import contextlib
 import os
-import re
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +16,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from appointments.mime import Notice
+from appointments.mime import PLAIN_ADDRESS, Notice
 
 _mailer = {"config": None, "backend": None}
 _sender = {"pid": None, "executor": None}
@@ -77,19 +76,12 @@ def _send_bytes(backend: SmtpBackend, message: Notice, before_data) -> None:
     _sendmail(backend.connection, sender, to, message.as_bytes(to=to), before_data)
 
 
-# An address made only of these characters (dot-atoms of ASCII letters, digits and the
-# signs RFC 5322 allows) is an addr-spec already: Django's parser would give it back
-# unchanged, at a cost of about a tenth of a mail's rendering.
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\Z"
-)
-
-
 def _address(backend: SmtpBackend, address: str) -> str:
-    # Anything else gets Django's own check: it refuses line breaks and a non-ASCII
-    # local part, and gives a non-ASCII domain in IDNA form, for the envelope and the To.
-    return address if _PLAIN_ADDRESS.match(address) else backend.prep_address(address)
+    # A plain address is an addr-spec already (Django's parser would give it back
+    # unchanged, at a cost of about a tenth of a mail's rendering). Anything else gets
+    # Django's own check: it refuses line breaks and a non-ASCII local part, and gives a
+    # non-ASCII domain in IDNA form, for the envelope and the To.
+    return address if PLAIN_ADDRESS.match(address) else backend.prep_address(address)
 
 
 def _sendmail(client: smtplib.SMTP, sender: str, to: str, payload: bytes, before_data) -> None:

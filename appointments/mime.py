@@ -18,6 +18,8 @@ mail backends that are not SMTP (the test outbox, the file and console backends)
 
 import base64
 import binascii
+import functools
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +32,13 @@ from django.core.mail import EmailMultiAlternatives
 CRLF = "\r\n"
 # Recommended limit of RFC 5322; longer ASCII values are folded at spaces.
 HEADER_LINE = 78
+# An address made only of these characters (dot-atoms of ASCII letters, digits and the
+# signs RFC 5322 allows) is a bare addr-spec: nothing in it needs quoting or encoding,
+# and Django's address check gives it back unchanged.
+PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\Z"
+)
 CALENDAR_NAME = "termin.ics"
 
 
@@ -117,6 +126,14 @@ def encode_address(header: str, address: str) -> str:
     when the line would grow too long."""
     if "\r" in address or "\n" in address:
         raise ValueError(f"Line break in the {header} header.")
+    if PLAIN_ADDRESS.match(address):
+        return address  # a bare address of plain characters: nothing to encode
+    return _named_address(header, address)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_address(header: str, address: str) -> str:
+    # Cached: the sender is the same for every mail.
     name, addr = parseaddr(address)
     if not name:
         return address.strip()

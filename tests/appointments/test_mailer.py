@@ -189,7 +189,7 @@ def test_a_refusal_raises_smtplibs_own_error_and_keeps_the_connection(refusing, 
         assert raised.value.smtp_code in (553, 554)
 
 
-@given(st.from_regex(mailer._PLAIN_ADDRESS, fullmatch=True))
+@given(st.from_regex(mailer.PLAIN_ADDRESS, fullmatch=True))
 def test_an_address_taken_as_it_is_is_what_djangos_check_gives_back(address):
     # prep_address reads nothing from its backend.
     assert EmailBackend.prep_address(None, address) == address

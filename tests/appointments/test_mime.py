@@ -7,8 +7,11 @@ import email.policy
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
 
+from appointments import mime
 from appointments.mime import Notice
 
 LINK = "https://termine.example.de/termin/" + "Ab3_-x" * 8 + "/?a=1&b=2"
@@ -157,3 +160,8 @@ def test_the_django_message_for_other_backends_has_the_same_content(language):
         mine = ours[kind].get_content().replace("\r\n", "\n")
         assert mine == theirs[kind].get_content().replace("\r\n", "\n"), kind
     assert django.extra_headers["Message-ID"] == sent.message_id
+
+
+@given(st.from_regex(mime.PLAIN_ADDRESS, fullmatch=True))
+def test_a_plain_address_taken_as_it_is_is_what_the_parsing_path_gives(address):
+    assert mime.encode_address("To", address) == mime._named_address("To", address) == address
