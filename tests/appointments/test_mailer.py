@@ -18,16 +18,21 @@ from appointments.mime import Notice
 from tests.integration.conftest import SmtpServer, free_port
 
 
+def mail_to(settings, port: int) -> None:
+    """Send over SMTP to the test server on this port."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+
+
 @pytest.fixture
 def server(tmp_path, settings):
     smtp = SmtpServer(tmp_path / "maildir", free_port())
     smtp.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 5},
-        }
-    }
+    mail_to(settings, smtp.port)
     yield smtp
     mailer._drop_mailer()
     smtp.stop()
@@ -156,12 +161,7 @@ def refusing(settings):
     handler = Refusing()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
-        }
-    }
+    mail_to(settings, controller.port)
     yield handler
     mailer._drop_mailer()
     controller.stop()
