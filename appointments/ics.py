@@ -8,12 +8,12 @@ calendar's mail. A programme's file (many sessions, few mails) is still built wi
 
 import functools
 from datetime import UTC, timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone, translation
 from icalendar import Calendar, Event, vCalAddress
 
+from appointments.mime import sender_address
 from appointments.models import Booking
 
 # The calendar reminds the client this long before the appointment.
@@ -46,7 +46,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST", manage_url: str = 
         f"SEQUENCE:{booking.sequence + (1 if cancelled else 0)}",
         f"DESCRIPTION:{escape_text(description)}",
         f"LOCATION:{escape_text(', '.join(p for p in [site.name, site.room, site.address] if p))}",
-        f"ORGANIZER:mailto:{_address(settings.DEFAULT_FROM_EMAIL)}",
+        f"ORGANIZER:mailto:{sender_address(settings.DEFAULT_FROM_EMAIL)}",
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
     ]
     if manage_url and not cancelled:
@@ -84,11 +84,6 @@ def utc_stamp(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-@functools.lru_cache(maxsize=4)
-def _address(from_email: str) -> str:
-    return parseaddr(from_email)[1]
-
-
 def fold(line: str) -> str:
     """Lines of at most 75 octets; a continuation starts with a space and never splits
     a UTF-8 character."""
@@ -118,7 +113,7 @@ def cohort_ics(enrolment, *, method: str = "REQUEST") -> str:
     calendar.add("method", method)
     stamp = timezone.now().astimezone(timezone.UTC)
     location = ", ".join(part for part in [site.name, site.room, site.address] if part)
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer = vCalAddress(f"mailto:{sender_address(settings.DEFAULT_FROM_EMAIL)}")
     for session in cohort.sessions.order_by("starts_at"):
         event = Event()
         event.add("uid", f"programme-{enrolment.pk}-{session.pk}@joblokal")

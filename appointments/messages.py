@@ -1,9 +1,7 @@
 """Message building: a notice's subject, text and HTML from templates, in the recipient's
 language, with its calendar file and links."""
 
-import functools
 import hashlib
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -14,7 +12,7 @@ from django.utils import timezone, translation
 from appointments.ics import booking_ics, cohort_ics
 from appointments.links import manage_url, offer_token, password_reset_url
 from appointments.message_parts import SharedParts, shareable
-from appointments.mime import Notice
+from appointments.mime import Notice, sender_address
 from appointments.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -34,7 +32,6 @@ ICS_KINDS = {
     MailKind.COHORT_PUBLISHED: "REQUEST",
     MailKind.COHORT_CANCELLED: "CANCEL",
 }
-# Notices that carry a fresh manage link for the booking.
 
 
 def build_message(
@@ -162,14 +159,9 @@ def day_list_figures(day: OutreachDay) -> dict:
 def message_id(mail: OutgoingMail) -> str:
     # Stable per outbox row: the rare resend after a crash carries the same Message-ID,
     # which lets mail systems recognise it as the same message.
-    domain = _domain(settings.DEFAULT_FROM_EMAIL)
+    domain = sender_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "joblokal"
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{mail.key}".encode()).hexdigest()[:20]
     return f"<{mail.pk}.{digest}@{domain}>"
-
-
-@functools.lru_cache(maxsize=4)
-def _domain(from_email: str) -> str:
-    return parseaddr(from_email)[1].rpartition("@")[2] or "joblokal"
 
 
 def next_free_days(booking: Booking, limit: int = 3) -> list[OutreachDay]:

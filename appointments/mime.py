@@ -121,6 +121,12 @@ def encode_header(name: str, value: str) -> str:
     return Header(value, charset, header_name=name).encode(linesep=CRLF)
 
 
+@functools.lru_cache(maxsize=4)
+def sender_address(from_email: str) -> str:
+    """The bare address in DEFAULT_FROM_EMAIL ("JobLokal <termine@…>"), parsed once."""
+    return parseaddr(from_email)[1]
+
+
 def encode_address(header: str, address: str) -> str:
     """`Name <addr>`, the name encoded when it is not ASCII, folded before the address
     when the line would grow too long."""
