@@ -195,11 +195,11 @@ def enqueue(mail_id: int) -> None:
 
 
 @contextlib.contextmanager
-def publishing_in_batches(size: int | None = None):
-    """Rows queued inside this block go to the broker as batch tasks of `size` ids once
-    committed, not as one task each: for the reminder run, a day cancellation and the
+def publishing_in_batches():
+    """Rows queued inside this block go to the broker as batch tasks of MAIL_BATCH_SIZE
+    ids once committed, not as one task each: for the reminder run, a day cancellation and the
     sweep. A single notice outside such a block keeps its own task, for low latency."""
-    collected = _Batches(size or settings.MAIL_BATCH_SIZE)
+    collected = _Batches(settings.MAIL_BATCH_SIZE)
     reset = _collecting.set(collected)
     try:
         yield
@@ -363,7 +363,7 @@ def _take_marks(marks: ThreadMarks, result: BatchResult, by_pk: dict) -> None:
         result.sent.append(mail_id)
 
 
-def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts | None = None):
+def _prepare(mail: OutgoingMail, tokens: dict[int, str], shared: SharedParts):
     """The rendered notice (mail) or text (SMS), or the error that kept it from being built."""
     try:
         if mail.channel == MessageChannel.SMS:
@@ -381,7 +381,7 @@ def _send_sms(message) -> Exception | None:
     return None
 
 
-def _settle(in_flight, result: BatchResult, down: dict, marks=None, by_pk=None) -> None:
+def _settle(in_flight, result: BatchResult, down: dict, marks, by_pk: dict) -> None:
     """Wait for a mail in the sender thread and record its outcome (with marks, an
     accepted mail is recorded by the thread, and counted once its mark was taken)."""
     mail, future = in_flight
@@ -459,8 +459,7 @@ def _issue_tokens(mails: list[OutgoingMail]) -> dict[int, str]:
         for mail in mails
         if mail.booking is not None and mail.kind in MANAGE_LINK_KINDS
     }
-    by_pk = {mail.pk: mail for mail in mails}
-    BookingToken.objects.store([(by_pk[pk].booking_id, token) for pk, token in tokens.items()])
+    BookingToken.objects.store([(m.booking_id, tokens[m.pk]) for m in mails if m.pk in tokens])
     return tokens
 
 
