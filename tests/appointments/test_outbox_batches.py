@@ -309,18 +309,25 @@ def test_the_smtp_thread_records_each_mail_before_the_next_goes_out():
     assert mailer.mail_sender().submit(lambda: connection.connection is not None).result()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_mark_the_database_did_not_take_is_written_again_before_the_next_mail():
-    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
-    ids = queued_committed(3)
+def second_answer_lost():
+    """The database's answers to the SMTP thread's marks, as they came, and a patch that
+    loses the second mail's answer (the mark itself may have been written)."""
     real, answers = outbox_marks._answer, []
 
     def answer():
         answers.append(real())
-        return answers[-1] and len(answers) != 2  # the second mail's answer is lost
+        return answers[-1] and len(answers) != 2
 
+    return answers, mock.patch.object(outbox_marks, "_answer", side_effect=answer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_the_database_did_not_take_is_written_again_before_the_next_mail():
+    require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
+    ids = queued_committed(3)
+    answers, lose_one = second_answer_lost()
     counts, patch = recorded_at_each_send()
-    with patch, mock.patch.object(outbox_marks, "_answer", side_effect=answer):
+    with patch, lose_one:
         result = outbox.deliver_batch()
     assert result.sent == ids and statuses(ids) == [MailStatus.SENT] * 3
     assert counts == [0, 1, 2] and len(answers) == 3
@@ -330,16 +337,11 @@ def test_a_mark_the_database_did_not_take_is_written_again_before_the_next_mail(
 def test_a_mark_that_cannot_be_written_stops_the_next_mail_before_it_goes_out():
     require(connection.vendor == "postgresql", "the SMTP thread marks rows on PostgreSQL")
     ids = queued_committed(4)
-    real, calls = outbox_marks._answer, []
-
-    def answer():
-        calls.append(real())
-        return calls[-1] and len(calls) != 2
-
+    _answers, lose_one = second_answer_lost()
     counts, patch = recorded_at_each_send()
     with (
         patch,
-        mock.patch.object(outbox_marks, "_answer", side_effect=answer),
+        lose_one,
         mock.patch.object(outbox_marks, "_mark_again", return_value=False),
     ):
         result = outbox.deliver_batch()
